@@ -1,0 +1,21 @@
+"""Fixtures shared by every test: an isolated media folder and the catalogue."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test writes pictures into its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def catalogue(django_db_blocker):
+    """The catalogue that the migration loads; reloaded after a transactional test flushed it."""
+    from annotator.models import ImageClass
+    from annotator.services.catalogue import populate_catalogue
+
+    with django_db_blocker.unblock():
+        if not ImageClass.objects.exists():
+            populate_catalogue()
