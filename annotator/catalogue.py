@@ -95,7 +95,9 @@ def read_class_facts() -> list[ClassFacts]:
     facts = []
     for entry in sorted(info, key=lambda entry: entry["cid"]):
         wnid = entry["wnid"]
-        assert index_of[wnid] == entry["cid"], f"class_info.json disagrees with labels.txt on {wnid}"
+        assert index_of[wnid] == entry["cid"], (
+            f"class_info.json disagrees with labels.txt on {wnid}"
+        )
         paths = hypernyms["hypernym_paths"][wnid]
         on_paths = {node for path in paths for node in path}
         facts.append(

@@ -74,9 +74,7 @@ class ValImage(models.Model):
     because users bring their own copy of the archive."""
 
     number = models.PositiveIntegerField(primary_key=True)
-    original_label = models.ForeignKey(
-        ImageClass, on_delete=models.PROTECT, related_name="images"
-    )
+    original_label = models.ForeignKey(ImageClass, on_delete=models.PROTECT, related_name="images")
     in_annotated_subset = models.BooleanField(default=False, db_index=True)
 
     picture = models.FileField(upload_to="pictures/", blank=True, max_length=200)
