@@ -1,4 +1,29 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from annotator import views
+
+
+catalogue_patterns = [
+    path("images/", views.image_list, name="image-list"),
+    path("images/<int:number>/", views.image_detail, name="image-detail"),
+    path("images/<int:number>/<str:kind>.jpg", views.picture, name="picture"),
+    path("classes/", views.class_list, name="class-list"),
+    path("classes/<int:index>/", views.class_detail, name="class-detail"),
+    path("models/", views.classifier_list, name="classifier-list"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="annotator:image-list"), name="home"),
+    path("", include((catalogue_patterns, "annotator"))),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("api/", include("annotator.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("admin/", admin.site.urls),
+]

@@ -10,6 +10,15 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Tests run without ``collectstatic``, so without the hashed-name manifest of production."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def catalogue(django_db_blocker):
     """The catalogue that the migration loads; reloaded after a transactional test flushed it."""

@@ -1,0 +1,100 @@
+"""Read API of the catalogue: classes, images with their candidates, candidates, models."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+
+from annotator import selectors
+from annotator.api import serializers
+from annotator.models import Candidate, Classifier, ImageClass, ValImage
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("group", str, enum=["organism", "object", "dog"]),
+            OpenApiParameter("q", str, description="An index, a wnid, or part of a name or gloss."),
+        ]
+    )
+)
+class ImageClassViewSet(viewsets.ReadOnlyModelViewSet):
+    """The 1000 ILSVRC-2012 classes, by class index."""
+
+    lookup_field = "index"
+    queryset = ImageClass.objects.all()
+
+    def get_queryset(self):
+        if self.action == "list":
+            return selectors.class_list(
+                group=self.request.query_params.get("group") or None,
+                search=self.request.query_params.get("q", ""),
+            )
+        return ImageClass.objects.all()
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ImageClassDetailSerializer
+        return serializers.ImageClassSerializer
+
+
+@extend_schema_view(list=extend_schema(parameters=[serializers.ImageFilterSerializer]))
+class ImageViewSet(viewsets.ReadOnlyModelViewSet):
+    """The 50,000 validation images, by image number (``ILSVRC2012_val_<number>.JPEG``)."""
+
+    lookup_field = "number"
+    queryset = ValImage.objects.all()
+
+    def get_queryset(self):
+        if self.action == "list":
+            params = serializers.ImageFilterSerializer(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            return selectors.image_list(filters=params.to_filters())
+        return ValImage.objects.select_related("original_label").prefetch_related(
+            Prefetch("candidates", queryset=selectors.ranked_candidates())
+        )
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.ImageDetailSerializer
+        return serializers.ImageSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("image", int, description="Only the candidates of this image number."),
+            OpenApiParameter("label", int, description="Only candidates of this class index."),
+        ]
+    )
+)
+class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
+    """Candidate labels: the distinct top-1 predictions of the proposing models, per image."""
+
+    serializer_class = serializers.CandidateSerializer
+
+    def get_queryset(self):
+        candidates = (
+            selectors.ranked_candidates()
+            .select_related("image")
+            .order_by("image_id", "-top1_votes", "-top5_votes", "label_id")
+        )
+        for name in ("image", "label"):
+            value = self.request.query_params.get(name)
+            if value is not None:
+                if not value.isdigit():
+                    raise ValidationError({name: f"expected a number, got {value!r}"})
+                candidates = candidates.filter(**{f"{name}_id": int(value)})
+        return candidates
+
+
+class ClassifierViewSet(viewsets.ReadOnlyModelViewSet):
+    """The testbed models whose predictions were imported, by name."""
+
+    lookup_field = "name"
+    lookup_value_regex = r"[^/]+"
+    serializer_class = serializers.ClassifierSerializer
+    queryset = Classifier.objects.all()
+
+    def get_queryset(self):
+        return selectors.classifier_list()

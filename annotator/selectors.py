@@ -1,0 +1,104 @@
+"""Reads of the catalogue for pages and the API, each in a constant number of queries."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from annotator.models import Candidate, Classifier, ImageClass, ValImage
+
+_WNID = re.compile(r"n\d{8}")
+
+
+@dataclass(frozen=True)
+class ImageFilters:
+    """The browse filters; None means "any"."""
+
+    label: ImageClass | None = None
+    group: str | None = None
+    min_candidates: int | None = None
+    max_candidates: int | None = None
+    with_picture: bool | None = None
+    annotated_subset: bool | None = None
+
+
+def find_class(query: str) -> ImageClass | None:
+    """The class a user means by an index, a wnid ("n01440764", also "n01440764 tench") or a name."""
+    query = query.strip()
+    if not query:
+        return None
+    first = query.split()[0]
+    if first.isdigit():
+        return ImageClass.objects.filter(index=int(first)).first()
+    if _WNID.fullmatch(first):
+        return ImageClass.objects.filter(wnid=first).first()
+    lowered = query.lower()
+    matches = ImageClass.objects.filter(names__icontains=query)
+    exact = [
+        image_class for image_class in matches if lowered in (n.lower() for n in image_class.names)
+    ]
+    return exact[0] if exact else matches.first()
+
+
+def image_list(*, filters: ImageFilters = ImageFilters()) -> QuerySet[ValImage]:
+    images = ValImage.objects.select_related("original_label")
+    if filters.label is not None:
+        images = images.filter(original_label=filters.label)
+    if filters.group:
+        images = images.filter(
+            original_label__in=ImageClass.objects.in_group(filters.group).values("index")
+        )
+    if filters.min_candidates is not None:
+        images = images.filter(candidate_count__gte=filters.min_candidates)
+    if filters.max_candidates is not None:
+        images = images.filter(candidate_count__lte=filters.max_candidates)
+    if filters.with_picture is True:
+        images = images.with_picture()
+    elif filters.with_picture is False:
+        images = images.filter(picture="")
+    if filters.annotated_subset is not None:
+        images = images.filter(in_annotated_subset=filters.annotated_subset)
+    return images.order_by("number")
+
+
+def ranked_candidates() -> QuerySet[Candidate]:
+    """Candidates with their class, most top-1 votes first."""
+    return Candidate.objects.select_related("label").order_by(
+        "-top1_votes", "-top5_votes", "label_id"
+    )
+
+
+def image_detail(*, number: int) -> ValImage:
+    """One image with its original label and its candidates ranked by votes (two queries)."""
+    return (
+        ValImage.objects.select_related("original_label")
+        .prefetch_related(Prefetch("candidates", queryset=ranked_candidates()))
+        .get(number=number)
+    )
+
+
+def similar_classes(*, image_class: ImageClass) -> list[ImageClass]:
+    """The class's most similar classes, nearest first."""
+    by_index = ImageClass.objects.in_bulk(image_class.similar)
+    return [by_index[index] for index in image_class.similar if index in by_index]
+
+
+def class_list(*, group: str | None = None, search: str = "") -> QuerySet[ImageClass]:
+    classes = ImageClass.objects.all()
+    if group:
+        classes = classes.in_group(group)
+    search = search.strip()
+    if search:
+        if search.isdigit():
+            classes = classes.filter(index=int(search))
+        elif _WNID.fullmatch(search):
+            classes = classes.filter(wnid=search)
+        else:
+            classes = classes.filter(names__icontains=search) | classes.filter(
+                gloss__icontains=search
+            )
+    return classes.order_by("index")
+
+
+def classifier_list() -> QuerySet[Classifier]:
+    return Classifier.objects.order_by("-proposes", "name")
