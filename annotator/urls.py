@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from annotator import views
 
-
 catalogue_patterns = [
     path("images/", views.image_list, name="image-list"),
     path("images/<int:number>/", views.image_detail, name="image-detail"),

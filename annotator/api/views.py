@@ -7,7 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from annotator import selectors
 from annotator.api import serializers
-from annotator.models import Candidate, Classifier, ImageClass, ValImage
+from annotator.models import Classifier, ImageClass, ValImage
 
 
 @extend_schema_view(
