@@ -95,3 +95,10 @@ def test_openapi_schema_and_offline_docs_are_published(api):
     # Swagger UI comes from the sidecar package, served as a local static file
     assert "drf_spectacular_sidecar/swagger-ui-dist" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
+    assert "/api/classes/{index}/" in (tmp_path / "s.yaml").read_text()

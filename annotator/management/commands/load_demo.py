@@ -1,0 +1,75 @@
+"""Load the demo: stand-in pictures, the testbed's real predictions for them, and demo users."""
+
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management import BaseCommand, call_command
+
+from annotator.demo import demo_assignments, write_picture_tar, write_prediction_files
+from annotator.models import Classifier, ValImage
+
+# Demo accounts only: the passwords are printed and published in README.md.
+DEMO_USERS = [
+    ("lead", "lead-demo-2026", True),
+    ("expert1", "expert1-demo-2026", False),
+    ("expert2", "expert2-demo-2026", False),
+    ("expert3", "expert3-demo-2026", False),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: about 100 stand-in pictures under the names of real annotated "
+        "validation images, the real predictions of the 67 testbed models for them, a panel "
+        "lead and three experts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds pictures, predictions or users.",
+        )
+
+    def handle(self, *args, if_empty: bool, verbosity: int, **options):
+        User = get_user_model()
+        if if_empty and (
+            ValImage.objects.with_picture().exists()
+            or Classifier.objects.exists()
+            or User.objects.exists()
+        ):
+            self.stdout.write("The database is not empty: the demo was not loaded again.")
+            self._print_logins()
+            return
+        quiet = {"verbosity": verbosity, "stdout": self.stdout, "stderr": self.stderr}
+        assignments = demo_assignments()
+        with tempfile.TemporaryDirectory(prefix="demo-") as folder:
+            folder = Path(folder)
+            tar = write_picture_tar(folder / "demo_pictures.tar", assignments)
+            call_command("import_images", str(tar), "--stand-in", **quiet)
+            index = write_prediction_files(folder / "predictions", sorted(assignments))
+            # All 67 models are imported; like the original panel, the three weak Fisher-vector
+            # models do not propose candidates.
+            call_command(
+                "import_predictions",
+                str(folder / "predictions"),
+                "--index",
+                str(index),
+                "--score-only",
+                "fv_*",
+                **quiet,
+            )
+        for username, password, is_lead in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff = user.is_superuser = is_lead
+            user.set_password(password)
+            user.save()
+        self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(assignments)} stand-in pictures."))
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        self.stdout.write("Demo log-ins (username / password):")
+        for username, password, is_lead in DEMO_USERS:
+            role = "panel lead, admin" if is_lead else "expert"
+            self.stdout.write(f"  {username:<8} {password:<18} {role}")

@@ -1,0 +1,62 @@
+"""The demo that `make run` loads walks the real import path and its pages render."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.urls import reverse
+
+from annotator.demo import demo_assignments
+from annotator.models import Candidate, Classifier, ValImage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    out = StringIO()
+    call_command("load_demo", stdout=out, stderr=StringIO(), verbosity=0)
+    return out.getvalue()
+
+
+def test_demo_loads_stand_in_pictures_predictions_and_users(demo):
+    pictured = ValImage.objects.with_picture()
+    assert pictured.count() == 120
+    assert not pictured.filter(is_stand_in=False).exists()
+    assert not pictured.filter(in_annotated_subset=False).exists()
+    # every stand-in shows the class of the image whose name it took
+    labels = dict(pictured.values_list("number", "original_label__wnid"))
+    assert {number: path.name[:9] for number, path in demo_assignments().items()} == labels
+    assert not pictured.filter(thumbnail="").exists()
+    assert Classifier.objects.count() == 67
+    assert set(Classifier.objects.filter(proposes=False).values_list("name", flat=True)) == {
+        "fv_4k",
+        "fv_16k_model",
+        "fv_64k",
+    }
+    assert Candidate.objects.exclude(image__in=pictured).count() == 0
+    assert not pictured.filter(candidate_count=0).exists()
+    assert authenticate(username="lead", password="lead-demo-2026").is_superuser
+    assert authenticate(username="expert1", password="expert1-demo-2026") is not None
+    assert "expert3" in demo and "lead-demo-2026" in demo
+
+
+def test_demo_is_loaded_only_once_with_if_empty(demo):
+    out = StringIO()
+    call_command("load_demo", "--if-empty", stdout=out, stderr=StringIO(), verbosity=0)
+    assert "not loaded again" in out.getvalue()
+    assert ValImage.objects.with_picture().count() == 120
+
+
+def test_demo_pages_render_with_the_real_candidates(demo, client):
+    client.login(username="expert1", password="expert1-demo-2026")
+    image = ValImage.objects.with_picture().order_by("-candidate_count").first()
+    response = client.get(reverse("annotator:image-detail", args=[image.number]))
+    assert response.status_code == 200
+    assert len(response.context["candidates"]) == image.candidate_count > 1
+    assert "Stand-in picture" in response.content.decode()
+    listing = client.get(reverse("annotator:image-list"), {"picture": "yes"})
+    assert listing.context["page"].paginator.count == 120
+    thumbnail = client.get(reverse("annotator:picture", args=[image.number, "thumbnail"]))
+    assert thumbnail.status_code == 200
