@@ -1,0 +1,612 @@
+"""Reading testbed predictions into arrays, checked against the catalogue (no ORM).
+
+Three formats: one ``<model>.npy`` of (images, k) class indices per model, in a folder or a tar
+archive, with the dataset JSON that gives the row order; a per-row CSV with the header
+``file_name,model,rank,label[,score]``; the same rows as JSON Lines. Every problem is a
+``PredictionFormatError`` whose one-line message names the member, row or line at fault.
+"""
+
+import csv
+import io
+import json
+import lzma
+import tarfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import numpy as np
+
+from annotator.catalogue import (
+    CLASS_COUNT,
+    VALIDATION_IMAGE_COUNT,
+    class_index_of_wnid,
+    class_wnids,
+    image_number,
+    original_labels,
+    read_dataset_index,
+)
+from annotator.progress import Progress, ProgressFactory, no_progress
+
+FORMATS = ("auto", "npy", "csv", "jsonl")
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
+CSV_COLUMNS = ("file_name", "model", "rank", "label")
+MODEL_NAME_MAX_LENGTH = 100  # Classifier.name
+
+# Stored byte layouts of the Predictions arrays, little-endian whatever the machine.
+IMAGE_NUMBER_DTYPE = np.dtype("<i4")
+LABEL_DTYPE = np.dtype("<i2")
+SCORE_DTYPE = np.dtype("<f4")
+
+
+class PredictionFormatError(ValueError):
+    """A predictions file that cannot be imported; the message is one line."""
+
+
+@dataclass(frozen=True, eq=False)
+class ModelPredictions:
+    """One model's top-k predictions, rows in ascending image number."""
+
+    name: str
+    source: str  # the file, archive member or lines it came from
+    image_numbers: np.ndarray  # int32 (n,), ascending, distinct
+    labels: np.ndarray  # int16 (n, k) class indices, -1 where absent
+    scores: np.ndarray | None = None  # float32 (n, k), NaN where absent
+
+    @property
+    def top_k(self) -> int:
+        return int(self.labels.shape[1])
+
+    @property
+    def image_count(self) -> int:
+        return len(self.image_numbers)
+
+
+@dataclass(frozen=True)
+class PredictionSet:
+    """The models read from one source, sorted by name, and the names left out by ``exclude``."""
+
+    models: list[ModelPredictions]
+    excluded: list[str]
+
+
+@dataclass(frozen=True, eq=False)
+class DatasetIndex:
+    """The row order of .npy predictions: row i is validation image ``numbers[i]``."""
+
+    path: Path
+    file_names: list[str]
+    numbers: np.ndarray  # int32, row order
+    order: np.ndarray  # the permutation that sorts the rows by image number
+
+    @property
+    def sorted_numbers(self) -> np.ndarray:
+        return self.numbers[self.order]
+
+
+def is_excluded(name: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in patterns)
+
+
+def detect_format(source: Path) -> str:
+    """The format of a source ("npy", "csv" or "jsonl"), told from its kind and suffix."""
+    if source.is_dir():
+        return "npy"
+    name = source.name.lower()
+    if name.endswith(".npy") or name.endswith(ARCHIVE_SUFFIXES):
+        return "npy"
+    if name.endswith(".csv"):
+        return "csv"
+    if name.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    raise PredictionFormatError(
+        "cannot tell the format from the name (expected a folder, .npy, .tar[.gz|.xz|.bz2], "
+        ".csv or .jsonl); pass --format"
+    )
+
+
+def read_predictions(
+    source: Path,
+    *,
+    index: Path | None = None,
+    file_format: str = "auto",
+    exclude: Sequence[str] = (),
+    progress: ProgressFactory = no_progress,
+) -> PredictionSet:
+    """Read and check every model of a predictions source; models matching ``exclude`` are skipped."""
+    source = Path(source)
+    if not source.exists():
+        raise PredictionFormatError("no such file or directory")
+    if file_format not in FORMATS:
+        raise PredictionFormatError(f"unknown format {file_format!r}; expected one of {FORMATS}")
+    if file_format == "auto":
+        file_format = detect_format(source)
+    if file_format == "npy":
+        if index is None:
+            raise PredictionFormatError(
+                ".npy predictions need --index, the dataset JSON that gives their row order"
+            )
+        found = _read_npy_source(source, read_index(index), exclude=exclude, progress=progress)
+    else:
+        with _progress_reader(source, progress) as stream:
+            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+            rows = _csv_rows(text) if file_format == "csv" else _jsonl_rows(text)
+            found = _assemble_rows(rows, exclude=exclude)
+    if not found.models:
+        if found.excluded:
+            raise PredictionFormatError(
+                f"all {len(found.excluded)} models were excluded; nothing to import"
+            )
+        raise PredictionFormatError("no predictions found")
+    return found
+
+
+# --- the dataset index --------------------------------------------------------------------------
+
+
+def read_index(path: Path) -> DatasetIndex:
+    """The rows of a dataset JSON, each checked against the catalogue's file names and labels."""
+    path = Path(path)
+    where = f"index {path}"
+    if not path.is_file():
+        raise PredictionFormatError(f"{where}: no such file")
+    try:
+        pairs = read_dataset_index(path)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PredictionFormatError(f"{where}: not a readable JSON document ({exc})") from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PredictionFormatError(
+            f'{where}: expected {{"image_filenames": [[file_name, wnid], ...]}} ({exc!r})'
+        ) from exc
+    if not pairs:
+        raise PredictionFormatError(f"{where}: image_filenames is empty")
+    labels = original_labels()
+    wnids = class_wnids()
+    index_of_wnid = class_index_of_wnid()
+    numbers = np.empty(len(pairs), dtype=IMAGE_NUMBER_DTYPE)
+    seen: dict[int, int] = {}
+    for row, (file_name, wnid) in enumerate(pairs):
+        number = image_number(file_name)
+        if number is None:
+            raise PredictionFormatError(f"{where} row {row}: unknown file name {file_name!r}")
+        if wnid not in index_of_wnid:
+            raise PredictionFormatError(f"{where} row {row}: unknown wnid {wnid!r}")
+        if index_of_wnid[wnid] != labels[number]:
+            raise PredictionFormatError(
+                f"{where} row {row}: {file_name} is {wnid} here but "
+                f"{wnids[labels[number]]} in the catalogue"
+            )
+        if number in seen:
+            raise PredictionFormatError(
+                f"{where} row {row}: {file_name} already listed at row {seen[number]}"
+            )
+        seen[number] = row
+        numbers[row] = number
+    return DatasetIndex(
+        path=path,
+        file_names=[file_name for file_name, _ in pairs],
+        numbers=numbers,
+        order=np.argsort(numbers, kind="stable"),
+    )
+
+
+# --- .npy files in a folder or an archive -------------------------------------------------------
+
+
+def _read_npy_source(
+    source: Path, index: DatasetIndex, *, exclude: Sequence[str], progress: ProgressFactory
+) -> PredictionSet:
+    models: list[ModelPredictions] = []
+    excluded: list[str] = []
+    member_of: dict[str, str] = {}
+    for member, read in _npy_members(source, progress):
+        name = PurePosixPath(member).stem
+        if name in member_of:
+            raise PredictionFormatError(
+                f"model {name!r} appears twice: {member_of[name]} and {member}"
+            )
+        member_of[name] = member
+        if is_excluded(name, exclude):
+            excluded.append(name)
+            continue
+        _check_model_name(name, where=member)
+        models.append(_model_from_array(name, member, _load_npy(read(), member=member), index))
+    if not member_of:
+        raise PredictionFormatError("no .npy file found")
+    return PredictionSet(sorted(models, key=lambda model: model.name), sorted(excluded))
+
+
+def _npy_members(
+    source: Path, progress: ProgressFactory
+) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """(member name, read its bytes) for every .npy of a folder, a single file or a tar archive."""
+    if source.is_dir():
+        paths = sorted(path for path in source.rglob("*.npy") if path.is_file())
+        total = sum(path.stat().st_size for path in paths)
+        bar = progress(total=total, desc="reading", unit="B", unit_scale=True)
+        try:
+            for path in paths:
+                bar.update(path.stat().st_size)
+                name = path.relative_to(source).as_posix()
+                yield name, _file_reader(path, name)
+        finally:
+            bar.close()
+    elif source.name.lower().endswith(".npy"):
+        yield source.name, _file_reader(source, source.name)
+    else:
+        yield from _tar_members(source, progress)
+
+
+def _tar_members(
+    source: Path, progress: ProgressFactory
+) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    # Stream mode ("r|*") reads the archive once, front to back, whatever its compression: as
+    # fast as decompressing it and never holding more than one member in memory.
+    member_name = None
+    try:
+        with (
+            _progress_reader(source, progress) as stream,
+            tarfile.open(fileobj=stream, mode="r|*") as tar,
+        ):
+            for member in tar:
+                member_name = member.name
+                path = PurePosixPath(member.name)
+                if path.is_absolute() or ".." in path.parts:
+                    raise PredictionFormatError(f"member {member.name!r} escapes the archive")
+                if path.suffix.lower() != ".npy":
+                    continue
+                if not member.isfile():
+                    raise PredictionFormatError(f"member {member.name} is not a regular file")
+                yield member.name, _tar_reader(tar, member)
+    except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
+        where = f" after member {member_name}" if member_name else ""
+        raise PredictionFormatError(
+            f"not a readable tar archive, or a truncated one{where} ({_one_line(exc)})"
+        ) from exc
+
+
+def _file_reader(path: Path, name: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise PredictionFormatError(f"{name}: cannot read ({_one_line(exc)})") from exc
+
+    return read
+
+
+def _tar_reader(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], bytes]:
+    def read() -> bytes:
+        try:
+            data = tar.extractfile(member).read()
+        except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
+            raise PredictionFormatError(
+                f"member {member.name}: truncated or corrupt archive ({_one_line(exc)})"
+            ) from exc
+        if len(data) != member.size:
+            raise PredictionFormatError(f"member {member.name}: truncated archive")
+        return data
+
+    return read
+
+
+def _load_npy(data: bytes, *, member: str) -> np.ndarray:
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, EOFError, OSError) as exc:
+        raise PredictionFormatError(
+            f"{member}: not a readable .npy array, or a truncated one ({_one_line(exc)})"
+        ) from exc
+    if not isinstance(array, np.ndarray):
+        raise PredictionFormatError(f"{member}: not a .npy array")
+    return array
+
+
+def _model_from_array(
+    name: str, member: str, array: np.ndarray, index: DatasetIndex
+) -> ModelPredictions:
+    if array.dtype.kind not in "iu":
+        raise PredictionFormatError(f"{member}: dtype {array.dtype} is not an integer type")
+    if array.ndim != 2 or array.shape[1] == 0:
+        raise PredictionFormatError(f"{member}: shape {array.shape} is not (images, k)")
+    if len(array) != len(index.numbers):
+        raise PredictionFormatError(
+            f"{member}: {len(array):,} rows but the index {index.path.name} "
+            f"lists {len(index.numbers):,} images"
+        )
+    outside = (array < 0) | (array >= CLASS_COUNT)
+    if outside.any():
+        row, column = (int(i) for i in np.argwhere(outside)[0])
+        raise PredictionFormatError(
+            f"{member} row {row} ({index.file_names[row]}): class index "
+            f"{array[row, column]} outside 0..{CLASS_COUNT - 1}"
+        )
+    return ModelPredictions(
+        name=name,
+        source=member,
+        image_numbers=index.sorted_numbers,
+        labels=array[index.order].astype(LABEL_DTYPE),
+    )
+
+
+# --- per-row CSV and JSON Lines -----------------------------------------------------------------
+
+# One parsed row: line number, file name, model, rank, label, score (None when not given).
+Row = tuple[int, str, str, Any, Any, Any]
+
+
+def _csv_rows(text: IO[str]) -> Iterator[Row]:
+    reader = csv.reader(text)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise PredictionFormatError("line 1: empty file, expected the header")
+        names = [column.strip() for column in header]
+        has_score = "score" in names
+        expected = (*CSV_COLUMNS, "score") if has_score else CSV_COLUMNS
+        if sorted(names) != sorted(expected):
+            raise PredictionFormatError(
+                f"line 1: expected the header {','.join(CSV_COLUMNS)}[,score], got {','.join(header)!r}"
+            )
+        width = len(names)
+        at = [names.index(column) for column in CSV_COLUMNS]
+        score_at = names.index("score") if has_score else None
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != width:
+                raise PredictionFormatError(
+                    f"line {reader.line_num}: expected {width} columns, got {len(row)}"
+                )
+            score = row[score_at] if score_at is not None else None
+            yield reader.line_num, row[at[0]], row[at[1]], row[at[2]], row[at[3]], score
+    except csv.Error as exc:
+        raise PredictionFormatError(f"line {reader.line_num}: malformed CSV ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise PredictionFormatError(f"after line {reader.line_num}: not UTF-8 text") from exc
+
+
+def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
+    line_number = 0
+    try:
+        for line_number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise PredictionFormatError(
+                    f"line {line_number}: malformed JSON ({exc.msg} at column {exc.colno})"
+                ) from exc
+            if not isinstance(record, dict):
+                raise PredictionFormatError(f"line {line_number}: not a JSON object")
+            missing = [key for key in CSV_COLUMNS if key not in record]
+            if missing:
+                raise PredictionFormatError(f"line {line_number}: missing {', '.join(missing)}")
+            # Checked here so that the caches of _assemble_rows never confuse 1, 1.0 and true.
+            for key, kinds in (("rank", int), ("label", (int, str))):
+                value = record[key]
+                if isinstance(value, bool) or not isinstance(value, kinds):
+                    raise PredictionFormatError(
+                        f"line {line_number}: {key} {json.dumps(value)} is not "
+                        + ("an integer" if key == "rank" else "a wnid or a class index")
+                    )
+            yield (
+                line_number,
+                record["file_name"],
+                record["model"],
+                record["rank"],
+                record["label"],
+                record.get("score"),
+            )
+    except UnicodeDecodeError as exc:
+        raise PredictionFormatError(f"after line {line_number}: not UTF-8 text") from exc
+
+
+def _assemble_rows(rows: Iterable[Row], *, exclude: Sequence[str]) -> PredictionSet:
+    """Group checked rows into one array set per model."""
+    number_of: dict[Any, int] = {}
+    label_of: dict[Any, int] = {}
+    rank_of: dict[Any, int] = {}
+    model_of: dict[Any, int] = {}
+    lines: list[int] = []
+    numbers: list[int] = []
+    models: list[int] = []
+    ranks: list[int] = []
+    labels: list[int] = []
+    scores: list[float] = []
+    for line, file_name, model, rank, label, score in rows:
+        try:
+            number = number_of[file_name]
+        except (KeyError, TypeError):
+            number = number_of[file_name] = _image_number(file_name, line)
+        try:
+            code = model_of[model]
+        except (KeyError, TypeError):
+            _check_model_name(model, where=f"line {line}")
+            code = model_of[model] = len(model_of)
+        try:
+            rank_value = rank_of[rank]
+        except (KeyError, TypeError):
+            rank_value = rank_of[rank] = _rank(rank, line)
+        try:
+            label_value = label_of[label]
+        except (KeyError, TypeError):
+            label_value = label_of[label] = _label(label, line)
+        lines.append(line)
+        numbers.append(number)
+        models.append(code)
+        ranks.append(rank_value)
+        labels.append(label_value)
+        scores.append(_score(score, line))
+    if not lines:
+        raise PredictionFormatError("no predictions found")
+    line_array = np.array(lines, dtype=np.int64)
+    number_array = np.array(numbers, dtype=np.int64)
+    model_array = np.array(models, dtype=np.int64)
+    rank_array = np.array(ranks, dtype=np.int64)
+    label_array = np.array(labels, dtype=LABEL_DTYPE)
+    score_array = np.array(scores, dtype=SCORE_DTYPE)
+    _check_no_duplicate_rows(line_array, number_array, model_array, rank_array)
+
+    names = list(model_of)
+    found: list[ModelPredictions] = []
+    excluded: list[str] = []
+    for code in sorted(range(len(names)), key=names.__getitem__):
+        name = names[code]
+        if is_excluded(name, exclude):
+            excluded.append(name)
+            continue
+        mine = np.flatnonzero(model_array == code)
+        image_numbers, rows = np.unique(number_array[mine], return_inverse=True)
+        top_k = int(rank_array[mine].max())
+        columns = rank_array[mine] - 1
+        model_labels = np.full((len(image_numbers), top_k), -1, dtype=LABEL_DTYPE)
+        model_labels[rows, columns] = label_array[mine]
+        without_top1 = np.flatnonzero(model_labels[:, 0] < 0)
+        if len(without_top1):
+            first = mine[np.flatnonzero(rows == without_top1[0])[0]]
+            raise PredictionFormatError(
+                f"line {line_array[first]}: model {name} has no rank-1 prediction for "
+                f"ILSVRC2012_val_{image_numbers[without_top1[0]]:08d}.JPEG"
+            )
+        model_scores = None
+        if not np.isnan(score_array[mine]).all():
+            model_scores = np.full((len(image_numbers), top_k), np.nan, dtype=SCORE_DTYPE)
+            model_scores[rows, columns] = score_array[mine]
+        found.append(
+            ModelPredictions(
+                name=name,
+                source=_line_range(line_array[mine]),
+                image_numbers=image_numbers.astype(IMAGE_NUMBER_DTYPE),
+                labels=model_labels,
+                scores=model_scores,
+            )
+        )
+    return PredictionSet(found, excluded)
+
+
+def _check_no_duplicate_rows(
+    lines: np.ndarray, numbers: np.ndarray, models: np.ndarray, ranks: np.ndarray
+) -> None:
+    keys = (models * (VALIDATION_IMAGE_COUNT + 1) + numbers) * (CLASS_COUNT + 1) + ranks
+    order = np.argsort(keys, kind="stable")
+    repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1])
+    if len(repeated):
+        # Of all the repeats, report the one that comes first in the file.
+        later = order[repeated + 1]
+        at = int(np.argmin(lines[later]))
+        first, second = order[repeated[at]], later[at]
+        raise PredictionFormatError(
+            f"line {lines[second]}: repeats the file name, model and rank of line {lines[first]}"
+        )
+
+
+def _image_number(file_name: Any, line: int) -> int:
+    number = image_number(file_name) if isinstance(file_name, str) else None
+    if number is None:
+        raise PredictionFormatError(f"line {line}: unknown file name {file_name!r}")
+    return number
+
+
+def _rank(rank: Any, line: int) -> int:
+    value = None
+    if isinstance(rank, str) and _is_digits(rank.strip()):
+        value = int(rank)
+    elif isinstance(rank, int) and not isinstance(rank, bool):
+        value = rank
+    if value is None or not 1 <= value <= CLASS_COUNT:
+        raise PredictionFormatError(
+            f"line {line}: rank {rank!r} is not a number in 1..{CLASS_COUNT}"
+        )
+    return value
+
+
+def _label(label: Any, line: int) -> int:
+    value = label
+    if isinstance(label, str):
+        text = label.strip()
+        if text in class_index_of_wnid():
+            return class_index_of_wnid()[text]
+        if not _is_digits(text):
+            raise PredictionFormatError(f"line {line}: unknown wnid {label!r}")
+        value = int(text)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < CLASS_COUNT:
+        return value
+    raise PredictionFormatError(
+        f"line {line}: label {label!r} is neither a wnid nor a class index in 0..{CLASS_COUNT - 1}"
+    )
+
+
+def _score(score: Any, line: int) -> float:
+    if score is None or (isinstance(score, str) and not score.strip()):
+        return float("nan")
+    if isinstance(score, bool):
+        raise PredictionFormatError(f"line {line}: score {score!r} is not a number")
+    try:
+        value = float(score)
+    except (TypeError, ValueError) as exc:
+        raise PredictionFormatError(f"line {line}: score {score!r} is not a number") from exc
+    if not np.isfinite(value):
+        raise PredictionFormatError(f"line {line}: score {score!r} is not a finite number")
+    return value
+
+
+def _check_model_name(name: Any, *, where: str) -> None:
+    if not isinstance(name, str) or not name.strip():
+        raise PredictionFormatError(f"{where}: model name {name!r} is empty or not text")
+    if len(name) > MODEL_NAME_MAX_LENGTH:
+        raise PredictionFormatError(
+            f"{where}: model name {name[:20]!r}... is longer than {MODEL_NAME_MAX_LENGTH} characters"
+        )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+class _ProgressRaw(io.RawIOBase):
+    """A binary file that moves a progress bar by the bytes read from it."""
+
+    def __init__(self, file: IO[bytes], bar: Progress):
+        self._file = file
+        self._bar = bar
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._file.readinto(buffer)
+        self._bar.update(count)
+        return count
+
+    def close(self) -> None:
+        try:
+            self._file.close()
+            self._bar.close()
+        finally:
+            super().close()
+
+
+def _progress_reader(source: Path, progress: ProgressFactory) -> io.BufferedReader:
+    try:
+        file = source.open("rb")
+    except OSError as exc:
+        raise PredictionFormatError(f"cannot open ({_one_line(exc)})") from exc
+    bar = progress(total=source.stat().st_size, desc="reading", unit="B", unit_scale=True)
+    return io.BufferedReader(_ProgressRaw(file, bar), buffer_size=1 << 20)
+
+
+def _line_range(lines: np.ndarray) -> str:
+    first, last = int(lines.min()), int(lines.max())
+    return f"line {first}" if first == last else f"lines {first}-{last}"
+
+
+def _is_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
