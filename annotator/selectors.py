@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 
 from annotator.models import Candidate, Classifier, ImageClass, ValImage
 
@@ -40,7 +40,9 @@ def find_class(query: str) -> ImageClass | None:
     return exact[0] if exact else matches.first()
 
 
-def image_list(*, filters: ImageFilters = ImageFilters()) -> QuerySet[ValImage]:
+def image_list(
+    *, filters: ImageFilters = ImageFilters(), pictures_first: bool = False
+) -> QuerySet[ValImage]:
     images = ValImage.objects.select_related("original_label")
     if filters.label is not None:
         images = images.filter(original_label=filters.label)
@@ -58,6 +60,9 @@ def image_list(*, filters: ImageFilters = ImageFilters()) -> QuerySet[ValImage]:
         images = images.filter(picture="")
     if filters.annotated_subset is not None:
         images = images.filter(in_annotated_subset=filters.annotated_subset)
+    if pictures_first:
+        no_picture = ExpressionWrapper(Q(picture=""), output_field=BooleanField())
+        return images.order_by(no_picture.asc(), "number")
     return images.order_by("number")
 
 

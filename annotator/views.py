@@ -84,7 +84,8 @@ def class_list(request: HttpRequest) -> HttpResponse:
 def class_detail(request: HttpRequest, index: int) -> HttpResponse:
     image_class = get_object_or_404(ImageClass, index=index)
     images = Paginator(
-        selectors.image_list(filters=ImageFilters(label=image_class)), IMAGES_PER_PAGE
+        selectors.image_list(filters=ImageFilters(label=image_class), pictures_first=True),
+        IMAGES_PER_PAGE,
     ).get_page(request.GET.get("page"))
     return render(
         request,

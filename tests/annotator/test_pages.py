@@ -106,3 +106,10 @@ def test_pictures_are_served_to_logged_in_users(client_logged_in):
     assert (
         client_logged_in.get(reverse("annotator:picture", args=[8, "original"])).status_code == 404
     )
+
+
+def test_class_page_lists_images_with_pictures_first(client_logged_in):
+    last_tench = ValImage.objects.filter(original_label_id=0).order_by("number").last()
+    attach_picture(last_tench)
+    response = client_logged_in.get(reverse("annotator:class-detail", args=[0]))
+    assert response.context["page"].object_list[0] == last_tench
