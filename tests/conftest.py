@@ -21,10 +21,13 @@ def plain_static_files(settings):
 
 @pytest.fixture
 def catalogue(django_db_blocker):
-    """The catalogue that the migration loads; reloaded after a transactional test flushed it."""
+    """The catalogue and role groups that the migrations load; reloaded after a transactional
+    test flushed them."""
     from annotator.models import ImageClass
     from annotator.services.catalogue import populate_catalogue
+    from reviews.services.panel import ensure_panel_groups
 
     with django_db_blocker.unblock():
         if not ImageClass.objects.exists():
             populate_catalogue()
+        ensure_panel_groups()

@@ -8,6 +8,11 @@ from django.core.management import BaseCommand, call_command
 
 from annotator.demo import demo_assignments, write_picture_tar, write_prediction_files
 from annotator.models import Classifier, ValImage
+from reviews.models import ReviewOrder
+from reviews.services.panel import add_panel_member
+from reviews.services.review_sets import create_review_set
+
+DEMO_REVIEW_SET = "Demo pictures"
 
 # Demo accounts only: the passwords are printed and published in README.md.
 DEMO_USERS = [
@@ -61,11 +66,23 @@ class Command(BaseCommand):
                 **quiet,
             )
         for username, password, is_lead in DEMO_USERS:
-            user, _ = User.objects.get_or_create(username=username)
-            user.is_staff = user.is_superuser = is_lead
-            user.set_password(password)
-            user.save()
-        self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(assignments)} stand-in pictures."))
+            user, _ = add_panel_member(username=username, password=password, lead=is_lead)
+            if is_lead:
+                user.is_superuser = True
+                user.save(update_fields=["is_superuser"])
+        create_review_set(
+            name=DEMO_REVIEW_SET,
+            description="The demo's stand-in pictures, two experts each, most model disagreement first.",
+            images=ValImage.objects.with_picture(),
+            overlap=2,
+            order=ReviewOrder.DISAGREEMENT,
+            created_by=User.objects.get(username=DEMO_USERS[0][0]),
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded: {len(assignments)} stand-in pictures in the review set “{DEMO_REVIEW_SET}”."
+            )
+        )
         self._print_logins()
 
     def _print_logins(self) -> None:

@@ -1,0 +1,197 @@
+"""The review workflow: review sets, their review slots (leases), experts' reviews with their
+verdicts and flags, and the audit trail of every change."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from annotator.models import ImageClass, ValImage
+
+
+class ReviewOrder(models.TextChoices):
+    BY_CLASS = "class", "class by class"
+    SHUFFLED = "shuffled", "shuffled"
+    DISAGREEMENT = "disagreement", "most model disagreement first"
+
+
+class ReviewSet(models.Model):
+    """What a lead asked to be reviewed: a set of images, how many experts review each (the
+    overlap) and the order in which they are handed out."""
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    overlap = models.PositiveSmallIntegerField(default=2)
+    order = models.CharField(
+        max_length=16, choices=ReviewOrder.choices, default=ReviewOrder.BY_CLASS
+    )
+    lease_minutes = models.PositiveSmallIntegerField(default=30)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    image_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overlap__gte=1) & Q(overlap__lte=20), name="reviewset_overlap_1_to_20"
+            ),
+            models.CheckConstraint(
+                condition=Q(lease_minutes__gte=1), name="reviewset_lease_at_least_a_minute"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlotState(models.TextChoices):
+    OPEN = "open", "open"
+    LEASED = "leased", "leased"
+    DONE = "done", "done"
+
+
+class Slot(models.Model):
+    """One of the ``overlap`` places for an expert's review of one image of a set.
+
+    Claiming is a conditional UPDATE of an open (or lapsed) slot, so an image can never be held
+    by more experts than it has slots, on SQLite and PostgreSQL alike.
+    """
+
+    review_set = models.ForeignKey(ReviewSet, on_delete=models.CASCADE, related_name="slots")
+    image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveSmallIntegerField()
+    position = models.PositiveIntegerField(help_text="The image's place in the set's order.")
+    state = models.CharField(max_length=8, choices=SlotState.choices, default=SlotState.OPEN)
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    leased_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review_set", "position", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review_set", "image", "number"], name="slot_unique_number"
+            ),
+            # An expert holds at most one slot of an image in a set.
+            models.UniqueConstraint(
+                fields=["review_set", "image", "expert"],
+                condition=Q(expert__isnull=False),
+                name="slot_one_per_expert",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["review_set", "state", "position"], name="slot_claim_order"),
+            models.Index(fields=["review_set", "expert", "state"], name="slot_by_expert"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_set_id}/{self.image_id}#{self.number} {self.state}"
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "in progress"
+    SUBMITTED = "submitted", "submitted"
+    SKIPPED = "skipped", "skipped"
+
+
+class ProblemReason(models.TextChoices):
+    """When an image is problematic (MISSION.md): it stays in the dataset but out of the score."""
+
+    ORIGINAL_LABEL = "original_label", "its original ImageNet label is wrong or unclear"
+    ARTWORK = "artwork", "a drawing, painting, sketch, cartoon or computer rendering"
+    EDITED = "edited", "heavily edited"
+    INAPPROPRIATE = "inappropriate", "inappropriate content"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def submitted(self) -> "ReviewQuerySet":
+        return self.filter(status=ReviewStatus.SUBMITTED)
+
+
+class Review(models.Model):
+    """One expert's review of one image of a set: verdicts on its labels, flags and a comment."""
+
+    review_set = models.ForeignKey(ReviewSet, on_delete=models.CASCADE, related_name="reviews")
+    image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="reviews")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
+    )
+    problem_reasons = models.JSONField(default=list, blank=True)
+    problem_note = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    started_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    seconds_spent = models.FloatField(
+        default=0, help_text="Time with the image on screen, summed over every visit."
+    )
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review_set", "image", "expert"], name="review_one_per_expert"
+            ),
+        ]
+        indexes = [models.Index(fields=["expert", "status"], name="review_by_expert")]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} on {self.image_id} ({self.status})"
+
+    @property
+    def is_problematic(self) -> bool:
+        return bool(self.problem_reasons)
+
+
+class VerdictValue(models.TextChoices):
+    CORRECT = "correct", "correct"
+    WRONG = "wrong", "wrong"
+    UNCLEAR = "unclear", "unclear"
+
+
+class Verdict(models.Model):
+    """An expert's verdict on one label of an image: a candidate the models proposed, or a class
+    the expert added (``added``), which has no value until judged."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="verdicts")
+    label = models.ForeignKey(ImageClass, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=8, choices=VerdictValue.choices, blank=True)
+    added = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["review", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "label"], name="verdict_one_per_label"),
+            models.CheckConstraint(
+                condition=Q(value__in=["", *VerdictValue.values]), name="verdict_known_value"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label_id}: {self.value or '—'}"
+
+
+class ReviewEvent(models.Model):
+    """The audit trail: who changed what in a review, when, with the state before and after."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=20)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action}"
