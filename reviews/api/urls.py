@@ -1,0 +1,3 @@
+"""The review workflow API (claim, verdicts, flags, submit, history)."""
+
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""Pages for leads and progress."""
+
+app_name = "panel"
+urlpatterns = []

@@ -1,0 +1,4 @@
+"""The review pages."""
+
+app_name = "reviews"
+urlpatterns = []
