@@ -1,0 +1,41 @@
+"""Panel members and a small review set for the review tests."""
+
+import pytest
+
+from annotator.models import ValImage
+from reviews.services.panel import add_panel_member
+from reviews.services.review_sets import create_review_set
+from tests.factories import make_candidates
+
+
+@pytest.fixture
+def lead(db):
+    return add_panel_member(username="lena", password="lead-pass-2026", lead=True)[0]
+
+
+@pytest.fixture
+def experts(db):
+    return [
+        add_panel_member(username=name, password=f"{name}-pass-2026")[0]
+        for name in ("ada", "ben", "cleo")
+    ]
+
+
+@pytest.fixture
+def images(db):
+    """Three images of the sea snake class (65), each with candidates."""
+    chosen = list(ValImage.objects.filter(original_label_id=65).order_by("number")[:3])
+    make_candidates(chosen[0], {65: 30, 58: 20, 62: 14})
+    make_candidates(chosen[1], {65: 60})
+    make_candidates(chosen[2], {58: 40, 65: 20})
+    return chosen
+
+
+@pytest.fixture
+def review_set(lead, images):
+    return create_review_set(
+        name="snakes",
+        images=ValImage.objects.filter(pk__in=[image.pk for image in images]),
+        overlap=2,
+        created_by=lead,
+    )
