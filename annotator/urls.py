@@ -20,6 +20,16 @@ urlpatterns = [
     path("", include((catalogue_patterns, "annotator"))),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("api/", include("annotator.api.urls")),
     path("api/", include("reviews.api.urls")),
     path("", include("reviews.urls")),

@@ -1,4 +1,12 @@
-"""Pages for leads and progress."""
+"""Pages for the panel as a whole."""
+
+from django.urls import path
+
+from reviews import panel_views
 
 app_name = "panel"
-urlpatterns = []
+urlpatterns = [
+    path("progress/", panel_views.progress, name="progress"),
+    path("progress/<int:review_set_id>/", panel_views.progress, name="progress-of"),
+    path("review-sets/new/", panel_views.new_review_set, name="new-review-set"),
+]
