@@ -113,3 +113,15 @@ def test_class_page_lists_images_with_pictures_first(client_logged_in):
     attach_picture(last_tench)
     response = client_logged_in.get(reverse("annotator:class-detail", args=[0]))
     assert response.context["page"].object_list[0] == last_tench
+
+
+def test_admin_shows_every_catalogue_model(client):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.create_superuser("root", password="root-pass-2026"))
+    image = attach_picture(ValImage.objects.get(number=1))
+    make_candidates(image, {65: 3})
+    for model in ("imageclass", "valimage", "classifier", "predictions", "candidate"):
+        assert client.get(reverse(f"admin:annotator_{model}_changelist")).status_code == 200
+    detail = client.get(reverse("admin:annotator_valimage_change", args=[1])).content.decode()
+    assert "/images/1/thumbnail.jpg" in detail
