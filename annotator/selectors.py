@@ -3,7 +3,17 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from annotator.models import Candidate, Classifier, ImageClass, ValImage
 
@@ -89,20 +99,32 @@ def similar_classes(*, image_class: ImageClass) -> list[ImageClass]:
 
 
 def class_list(*, group: str | None = None, search: str = "") -> QuerySet[ImageClass]:
+    """Classes of a group, or matching a search: an exact name or synonym first, then names that
+    start with the words, then names that contain them, then glosses."""
     classes = ImageClass.objects.all()
     if group:
         classes = classes.in_group(group)
     search = search.strip()
-    if search:
-        if search.isdigit():
-            classes = classes.filter(index=int(search))
-        elif _WNID.fullmatch(search):
-            classes = classes.filter(wnid=search)
-        else:
-            classes = classes.filter(names__icontains=search) | classes.filter(
-                gloss__icontains=search
-            )
-    return classes.order_by("index")
+    if not search:
+        return classes.order_by("index")
+    if search.isdigit():
+        return classes.filter(index=int(search))
+    if _WNID.fullmatch(search):
+        return classes.filter(wnid=search)
+    # The names are a JSON list, so a synonym is a quoted string in its text.
+    quoted = search.replace('"', "")
+    rank = Case(
+        When(names__icontains=f'"{quoted}"', then=Value(0)),
+        When(names__icontains=f'"{quoted}', then=Value(1)),
+        When(names__icontains=search, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        classes.filter(Q(names__icontains=search) | Q(gloss__icontains=search))
+        .annotate(rank=rank)
+        .order_by("rank", "index")
+    )
 
 
 def classifier_list() -> QuerySet[Classifier]:

@@ -42,11 +42,13 @@ class ReviewTask:
 def review_task(*, review: Review) -> ReviewTask:
     image = ValImage.objects.select_related("original_label").get(pk=review.image_id)
     candidates = list(ranked_candidates().filter(image=image))
-    verdicts = list(review.verdicts.all())
+    # The added classes come with their verdicts, so a task takes the same queries with or
+    # without them; ordering by label alone avoids the join that Verdict's default ordering makes.
+    verdicts = list(review.verdicts.select_related("label").order_by("label_id"))
     added = [verdict for verdict in verdicts if verdict.added]
     labels = [c.label_id for c in candidates] + [v.label_id for v in added]
     classes = {c.label_id: c.label for c in candidates}
-    classes.update(ImageClass.objects.in_bulk([v.label_id for v in added]))
+    classes.update({verdict.label_id: verdict.label for verdict in added})
     similar = {label: classes[label].similar[:SIMILAR_PER_LABEL] for label in labels}
     neighbours = {index for indices in similar.values() for index in indices} - set(classes)
     classes.update(ImageClass.objects.in_bulk(neighbours))
@@ -60,12 +62,17 @@ def review_task(*, review: Review) -> ReviewTask:
     ):
         if len(examples[label]) < EXAMPLES_PER_LABEL:
             examples[label].append(number)
-    slot = Slot.objects.filter(
-        review_set_id=review.review_set_id,
-        image_id=review.image_id,
-        expert_id=review.expert_id,
-        state=SlotState.LEASED,
-    ).first()
+    leased_until = (
+        Slot.objects.filter(
+            review_set_id=review.review_set_id,
+            image_id=review.image_id,
+            expert_id=review.expert_id,
+            state=SlotState.LEASED,
+        )
+        .order_by("pk")
+        .values_list("leased_until", flat=True)
+        .first()
+    )
     return ReviewTask(
         review=review,
         image=image,
@@ -75,7 +82,7 @@ def review_task(*, review: Review) -> ReviewTask:
         classes=classes,
         examples=dict(examples),
         similar=similar,
-        leased_until=slot.leased_until if slot else None,
+        leased_until=leased_until,
     )
 
 

@@ -19,6 +19,19 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a database file of this run, as the app runs, not Django's default
+    shared-cache memory database: that one locks whole tables and fails threads at once with
+    "database table is locked" instead of queueing them on the busy timeout."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
 @pytest.fixture
 def catalogue(django_db_blocker):
     """The catalogue and role groups that the migrations load; reloaded after a transactional

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from annotator.catalogue import CLASS_COUNT, file_name_of
@@ -78,12 +78,12 @@ def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | N
         Slot.objects.filter(pk=held.pk).update(leased_until=until)
         return _open_review(review_set, held.image_id, expert, now, won=False)
 
-    finished = Review.objects.filter(review_set=review_set, expert=expert).exclude(
-        status=ReviewStatus.DRAFT
-    )
-    free = Slot.objects.filter(review_set=review_set).exclude(
-        image_id__in=finished.values("image_id")
-    )
+    # NOT EXISTS probes the expert's review of each slot's image through the unique index and
+    # stops at the first free slots; NOT IN would read all the expert's reviews on every claim.
+    finished = Review.objects.filter(
+        review_set=review_set, expert=expert, image_id=OuterRef("image_id")
+    ).exclude(status=ReviewStatus.DRAFT)
+    free = Slot.objects.filter(review_set=review_set).exclude(Exists(finished))
     claimable = Q(state=SlotState.OPEN) | Q(state=SlotState.LEASED, leased_until__lt=now)
     for _ in range(CLAIM_ATTEMPTS):
         # Lapsed leases first (they are few and were handed out earlier), then the set's order.
@@ -114,9 +114,16 @@ def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | N
 
 
 def _slot_of(review: Review) -> Slot | None:
-    return Slot.objects.filter(
-        review_set_id=review.review_set_id, image_id=review.image_id, expert_id=review.expert_id
-    ).first()
+    # Ordering by pk (there is at most one) spares the join that Slot's default ordering makes.
+    return (
+        Slot.objects.filter(
+            review_set_id=review.review_set_id,
+            image_id=review.image_id,
+            expert_id=review.expert_id,
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def _check_editable(review: Review, expert: AbstractBaseUser) -> None:
@@ -160,16 +167,21 @@ def renew_lease(*, review: Review, expert: AbstractBaseUser) -> datetime | None:
     return until
 
 
-def _reviewable_labels(review: Review) -> set[int]:
-    proposed = set(
-        Candidate.objects.filter(image_id=review.image_id).values_list("label_id", flat=True)
+# These reads run on every save and submit: order_by() / order_by("label_id") spare the joins
+# that the default orderings of Candidate and Verdict (by image, review and label) would add.
+
+
+def _proposed_labels(review: Review) -> set[int]:
+    return set(
+        Candidate.objects.filter(image_id=review.image_id)
+        .order_by()
+        .values_list("label_id", flat=True)
     )
-    added = set(review.verdicts.filter(added=True).values_list("label_id", flat=True))
-    return proposed | added
 
 
-def _verdict_map(review: Review) -> dict[str, str]:
-    return {str(label): value for label, value in review.verdicts.values_list("label_id", "value")}
+def _reviewable_labels(review: Review) -> set[int]:
+    added = review.verdicts.filter(added=True).order_by().values_list("label_id", flat=True)
+    return _proposed_labels(review) | set(added)
 
 
 @transaction.atomic
@@ -186,35 +198,34 @@ def save_verdicts(
         raise ValidationError(
             f"Unknown verdict {', '.join(map(repr, unknown_values))}: use correct, wrong or unclear."
         )
-    unknown = sorted(set(verdicts) - _reviewable_labels(review))
+    # One read of the review's verdicts serves the check, the before/after and the writes.
+    existing = {verdict.label_id: verdict for verdict in review.verdicts.order_by()}
+    added = {label for label, verdict in existing.items() if verdict.added}
+    unknown = sorted(set(verdicts) - _proposed_labels(review) - added)
     if unknown:
         raise ValidationError(
             f"Labels {unknown} were neither proposed for {file_name_of(review.image_id)} nor added to this review."
         )
-    before = _verdict_map(review)
-    existing = {
-        verdict.label_id: verdict for verdict in review.verdicts.filter(label_id__in=verdicts)
-    }
-    changed = []
+    new, updated, before, after = [], [], {}, {}
     for label, value in verdicts.items():
         verdict = existing.get(label)
         if verdict is None:
             if value:
-                Verdict.objects.create(review=review, label_id=label, value=value)
-                changed.append(label)
+                new.append(Verdict(review=review, label_id=label, value=value))
+                before[str(label)], after[str(label)] = "", value
         elif verdict.value != value:
+            before[str(label)], after[str(label)] = verdict.value, value
             verdict.value = value
-            verdict.save(update_fields=["value"])
-            changed.append(label)
-    if changed:
-        after = _verdict_map(review)
-        keys = {str(label) for label in changed}
+            updated.append(verdict)
+    if before:
+        Verdict.objects.bulk_create(new)
+        Verdict.objects.bulk_update(updated, ["value"])
         _log(
             review,
             expert,
             "verdicts" if review.status == ReviewStatus.DRAFT else "revise verdicts",
-            before={key: before.get(key, "") for key in keys},
-            after={key: after.get(key, "") for key in keys},
+            before=before,
+            after=after,
         )
         review.save(update_fields=["updated_at"])
     return review
@@ -292,8 +303,10 @@ def set_comment(*, review: Review, expert: AbstractBaseUser, comment: str) -> Re
 def submit_review(*, review: Review, expert: AbstractBaseUser, seconds_spent: float = 0) -> Review:
     """Finish the review: every label needs a verdict. The slot is done and the lease ends."""
     _check_editable(review, expert)
-    judged = dict(review.verdicts.values_list("label_id", "value"))
-    missing = sorted(label for label in _reviewable_labels(review) if not judged.get(label))
+    rows = list(review.verdicts.order_by("label_id").values_list("label_id", "value", "added"))
+    judged = {label: value for label, value, _ in rows}
+    reviewable = _proposed_labels(review) | {label for label, _, added in rows if added}
+    missing = sorted(label for label in reviewable if not judged.get(label))
     if missing:
         raise ValidationError(
             f"Labels {missing} have no verdict yet: judge every label before submitting."
@@ -312,7 +325,7 @@ def submit_review(*, review: Review, expert: AbstractBaseUser, seconds_spent: fl
         review,
         expert,
         "submit" if first_time else "resubmit",
-        after={"verdicts": _verdict_map(review)},
+        after={"verdicts": {str(label): value for label, value in judged.items()}},
     )
     return review
 

@@ -102,3 +102,13 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yaml"))
     assert "/api/classes/{index}/" in (tmp_path / "s.yaml").read_text()
+
+
+def test_class_search_ranks_exact_names_before_partial_and_gloss_matches(api):
+    terriers = api.get("/api/classes/", {"q": "terrier"}).json()["results"]
+    named = [any("terrier" in name.lower() for name in row["names"]) for row in terriers]
+    assert named == sorted(named, reverse=True)  # named terriers before gloss-only matches
+    exact = api.get("/api/classes/", {"q": "tank suit"}).json()["results"]
+    assert exact[0]["wnid"] == "n03710721"  # maillot, tank suit
+    ranked = [row["wnid"] for row in api.get("/api/classes/", {"q": "crane"}).json()["results"]]
+    assert set(ranked[:2]) == {"n02012849", "n03126707"}  # the two classes named crane first

@@ -61,8 +61,8 @@ def test_image_list_runs_the_same_queries_whatever_the_page_holds(
     for image in ValImage.objects.all()[:page_size_images]:
         attach_picture(image)
         make_candidates(image, {1: 3, 2: 1})
-    # session + user, count, page of images with their classes, the class options
-    with django_assert_num_queries(5):
+    # session + user + their panel groups, count, page of images with their classes, class options
+    with django_assert_num_queries(6):
         response = client_logged_in.get(reverse("annotator:image-list"), {"picture": "yes"})
     assert len(response.context["page"].object_list) == page_size_images
 
@@ -74,7 +74,7 @@ def test_image_detail_ranks_candidates_and_marks_the_original_label(
     attach_picture(image, stand_in=True)
     make_candidates(image, {65: 30, 58: 20, 62: 14})
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):  # session, user, groups, image, candidates
         response = client_logged_in.get(reverse("annotator:image-detail", args=[1]))
 
     html = response.content.decode()

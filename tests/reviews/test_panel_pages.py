@@ -104,3 +104,14 @@ def test_admin_lists_every_review_model_for_a_lead(client, review_set, experts):
         assert client.get(reverse(f"admin:reviews_{model}_changelist")).status_code == 200
     review = experts[0].reviews.get()
     assert client.get(reverse("admin:reviews_review_change", args=[review.pk])).status_code == 200
+
+
+def test_navigation_offers_review_and_progress_only_to_the_panel(client, experts):
+    client.force_login(experts[0])
+    html = client.get(reverse("annotator:image-list")).content.decode()
+    assert reverse("reviews:home") in html and reverse("panel:progress") in html
+    outsider = add_panel_member(username="yan", password="yan-pass-2026")[0]
+    outsider.groups.clear()
+    client.force_login(outsider)
+    html = client.get(reverse("annotator:image-list")).content.decode()
+    assert reverse("reviews:home") not in html and reverse("panel:progress") not in html

@@ -1,0 +1,204 @@
+"""Benchmark of the review page in Chromium: from pressing the submit key to the next picture painted.
+
+Sets up a temporary SQLite database and media folder with the demo (``load_demo``: stand-in
+pictures, the testbed's real predictions, experts and the review set "Demo pictures"), serves it
+on 127.0.0.1 with gunicorn (gthread workers; Django's threaded ``runserver`` when gunicorn is not
+installed, or with ``--server runserver``), and drives Debian's Chromium through
+Playwright as ``expert1``: for each image, Shift+W (every label wrong), wait until the page says
+the verdicts are saved, then Enter. The page records the time from the Enter keydown to the
+animation frame after the next picture has decoded and been swapped in, as the performance
+measure "review:next-image"; the benchmark reads it back. Target (issue 3): p95 under 150 ms.
+
+    .venv/bin/python bench/bench_review_browser.py [--images 20] [--warm-up 3] [--server runserver]
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MEASURE = "review:next-image"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, check=True, capture_output=True
+    )
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped with exit code {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {seconds:.0f} s")
+
+
+def describe(name: str, values: list[float]) -> str:
+    return (
+        f"{name}: p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms"
+        f"   max {max(values):6.1f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=20, help="Submits measured.")
+    parser.add_argument("--warm-up", type=int, default=3, help="Submits before measuring.")
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "runserver"],
+        default="gunicorn" if gunicorn.exists() else "runserver",
+        help="gunicorn (gthread workers) when installed: runserver's keep-alive connections "
+        "lack TCP_NODELAY, so each request of a reused connection waits ~40 ms for a delayed ACK.",
+    )
+    options = parser.parse_args()
+
+    from playwright.sync_api import sync_playwright
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-review-browser-"))
+    server = None
+    try:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "MEDIA_ROOT": str(workdir / "media"),
+            # DEBUG serves the static files (no collectstatic into the checkout).
+            "DJANGO_DEBUG": "1",
+            "DJANGO_SECRET_KEY": "only-for-the-benchmark",
+            "PYTHONUNBUFFERED": "1",
+        }
+        started = time.perf_counter()
+        manage(env, "migrate", "--no-input")
+        manage(env, "load_demo")
+        print(f"demo database ready in {time.perf_counter() - started:.1f} s ({workdir})")
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        command = (
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+            if options.server == "runserver"
+            else [
+                str(gunicorn),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "annotator.wsgi",
+            ]
+        )
+        server_name = (
+            "Django runserver (threaded, DEBUG)"
+            if options.server == "runserver"
+            else "gunicorn (1 gthread worker, 8 threads, DEBUG for static files)"
+        )
+        server = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until_up(f"{base}/accounts/login/", server)
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            try:
+                page = browser.new_page(base_url=base, viewport={"width": 1280, "height": 900})
+                page.set_default_timeout(15_000)
+                page.goto("/accounts/login/")
+                page.get_by_label("Username").fill("expert1")
+                page.get_by_label("Password").fill("expert1-demo-2026")
+                page.get_by_role("button", name="Log in").click()
+                page.wait_for_load_state()
+                page.goto("/review/")
+                page.get_by_role("link", name="Start reviewing").first.click()
+                page.locator("#labels > li").first.wait_for()
+
+                labels_per_image = []
+                for done in range(options.warm_up + options.images):
+                    labels_per_image.append(page.locator("#labels > li").count())
+                    page.keyboard.press("Shift+W")
+                    page.wait_for_function(
+                        "document.getElementById('save-status').dataset.state === 'saved'"
+                    )
+                    page.keyboard.press("Enter")
+                    page.wait_for_function(
+                        f"performance.getEntriesByName('{MEASURE}').length === {done + 1}"
+                    )
+                timings = page.evaluate(
+                    """() => Object.fromEntries(
+                        ['next-image', 'submit', 'claim', 'decode'].map(name => [
+                            name,
+                            performance.getEntriesByName('review:' + name)
+                                .map(entry => entry.duration),
+                        ])
+                    )"""
+                )
+            finally:
+                browser.close()
+
+        warm = options.warm_up
+        measured = timings["next-image"][warm:]
+        labels = labels_per_image[warm:]
+        print(
+            f"{len(measured)} submits measured after {warm} warm-up ones; "
+            f"{min(labels)} to {max(labels)} labels an image (mean {statistics.mean(labels):.1f}); "
+            f"headless Chromium, {server_name}, SQLite"
+        )
+        print(describe("submit key -> next picture painted", measured))
+        # The steps in between, measured by the page itself.
+        print(describe("  POST submit/ round trip          ", timings["submit"][warm:]))
+        print(describe("  POST claim/ round trip           ", timings["claim"][warm:]))
+        print(describe("  picture download + decode        ", timings["decode"][warm:]))
+        p95 = percentile(measured, 0.95)
+        print(f"p95 {p95:.1f} ms: {'meets' if p95 < 150 else 'misses'} the target of 150 ms")
+    finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

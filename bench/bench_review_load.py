@@ -1,0 +1,313 @@
+"""Submits per second with 8 concurrent experts against gunicorn on PostgreSQL.
+
+Makes a scratch database of its own (dropped at the end, also on failure), migrates it, imports
+the real 20k testbed candidates and makes a review set of the 20,000 annotated images with
+overlap 3. Then gunicorn serves the app on 127.0.0.1 (a free port) and 8 client threads, each an
+expert with a token and a keep-alive connection, loop claim -> verdicts -> submit for a fixed
+time. Prints submits/s, latency percentiles per request and the errors; then checks that no
+image got more holders than its overlap and that every submitted review kept its verdicts.
+
+Run: ``.venv/bin/python bench/bench_review_load.py`` (PostgreSQL on 127.0.0.1:5432 as the
+``postgres`` user, or set BENCH_PG_URL=postgres://user@host:port).
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from io import StringIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+DATABASE = f"bench_reviews_{os.getpid()}"
+CLIENTS = 8
+SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
+WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+THREADS = int(os.environ.get("BENCH_THREADS", 2))
+TARGET_SUBMITS = 150
+
+
+def admin_sql(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(times: list[float], q: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def prepare(environment: dict[str, str]) -> tuple[int, list[str]]:
+    """Migrate, import the candidates, make the review set and eight experts with tokens."""
+    os.environ.update(environment)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+    from rest_framework.authtoken.models import Token
+
+    from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
+    from annotator.models import Candidate, ValImage
+    from reviews.services.panel import add_panel_member
+    from reviews.services.review_sets import create_review_set
+
+    call_command("migrate", verbosity=0)
+    call_command(
+        "import_predictions",
+        str(TESTBED_PREDICTIONS_20K),
+        "--index",
+        str(ANNOTATED_SUBSET_FILE),
+        "--exclude",
+        "fv_*",
+        verbosity=0,
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    lead = add_panel_member(username="lead", password="bench-pass-2026", lead=True)[0]
+    review_set = create_review_set(
+        name="annotated 20k", images=ValImage.objects.annotated_subset(), overlap=3, created_by=lead
+    )
+    tokens = []
+    for n in range(CLIENTS):
+        expert = add_panel_member(username=f"expert{n}", password="bench-pass-2026")[0]
+        tokens.append(Token.objects.create(user=expert).key)
+    # Fresh tables have no statistics until autovacuum gets to them; without them the planner
+    # walks all 60,000 slots for every claim.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"review load on PostgreSQL: {ValImage.objects.annotated_subset().count():,} images, "
+        f"{Candidate.objects.count():,} candidates, overlap 3; gunicorn {WORKERS} workers x "
+        f"{THREADS} threads; {CLIENTS} clients for {SECONDS:.0f} s"
+    )
+    connections.close_all()
+    return review_set.pk, tokens
+
+
+def check(review_set_id: int) -> str:
+    """After the run: nobody over the overlap, no verdict lost."""
+    from django.db import connections
+    from django.db.models import Count
+
+    from reviews.models import Review, ReviewStatus, Slot
+
+    over = (
+        Slot.objects.filter(review_set_id=review_set_id, expert__isnull=False)
+        .values("image_id")
+        .annotate(holders=Count("expert", distinct=True))
+        .filter(holders__gt=3)
+        .count()
+    )
+    empty = (
+        Review.objects.filter(status=ReviewStatus.SUBMITTED)
+        .annotate(n=Count("verdicts"))
+        .filter(n=0)
+        .count()
+    )
+    submitted = Review.objects.filter(status=ReviewStatus.SUBMITTED).count()
+    connections.close_all()
+    return (
+        f"{submitted:,} reviews submitted; images over their overlap: {over}; "
+        f"submitted reviews without verdicts: {empty}"
+    )
+
+
+def start_server(port: int, environment: dict[str, str]) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "annotator.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(THREADS),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start listening within 60 s")
+
+
+def cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time used so far by gunicorn's workers (Linux /proc), to put the throughput in context."""
+    try:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        total = 0
+        for pid in [server.pid, *map(int, children)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+class Expert(threading.Thread):
+    """One client: claim -> verdicts on every label -> submit, until the time is up."""
+
+    def __init__(self, port: int, token: str, review_set_id: int, until: float):
+        super().__init__()
+        self.port, self.review_set_id, self.until = port, review_set_id, until
+        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        self.latency: dict[str, list[float]] = defaultdict(list)
+        self.errors: list[str] = []
+        self.submits = 0
+
+    def call(self, connection, method: str, path: str, body: dict | None = None):
+        start = time.perf_counter()
+        connection.request(
+            method, path, body=json.dumps(body) if body is not None else None, headers=self.headers
+        )
+        response = connection.getresponse()
+        data = response.read()
+        self.latency[path.rstrip("/").rsplit("/", 1)[-1]].append(time.perf_counter() - start)
+        if response.status >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status} {data[:200]!r}")
+        return response.status, data
+
+    def run(self) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            while time.perf_counter() < self.until:
+                try:
+                    status, data = self.call(
+                        connection, "POST", f"/api/review-sets/{self.review_set_id}/claim/"
+                    )
+                    if status == 204:
+                        return
+                    task = json.loads(data)
+                    verdicts = {
+                        str(label["label"]): ("correct" if n == 0 else "wrong")
+                        for n, label in enumerate(task["labels"])
+                    }
+                    url = f"/api/reviews/{task['id']}"
+                    self.call(connection, "PUT", f"{url}/verdicts/", {"verdicts": verdicts})
+                    self.call(connection, "POST", f"{url}/submit/", {"seconds_spent": 5})
+                    self.submits += 1
+                except (OSError, http.client.HTTPException, RuntimeError) as exc:
+                    self.errors.append(str(exc))
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        finally:
+            connection.close()
+
+
+def main() -> int:
+    environment = {
+        "DATABASE_URL": f"{SERVER}/{DATABASE}",
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DJANGO_SETTINGS_MODULE": "annotator.settings",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
+        "PYTHONWARNINGS": "ignore:No directory at",
+    }
+    os.environ.pop("DJANGO_DEBUG", None)
+    admin_sql(f'CREATE DATABASE "{DATABASE}"')
+    server = None
+    try:
+        review_set_id, tokens = prepare(environment)
+        port = free_port()
+        server = start_server(port, environment)
+        # A short warm-up so that every worker has imported the app and opened its connection.
+        warm = [Expert(port, token, review_set_id, time.perf_counter() + 2) for token in tokens]
+        for client in warm:
+            client.start()
+        for client in warm:
+            client.join()
+        cpu_before, started = cpu_seconds(server), time.perf_counter()
+        clients = [Expert(port, token, review_set_id, started + SECONDS) for token in tokens]
+        for client in clients:
+            client.start()
+        for client in clients:
+            client.join()
+        elapsed = time.perf_counter() - started
+        server_cpu = cpu_seconds(server) - cpu_before
+        stop_server(server)
+
+        submits = sum(client.submits for client in clients)
+        errors = [error for client in clients for error in client.errors]
+        print(f"  {submits:,} submits in {elapsed:.1f} s: {submits / elapsed:.1f} submits/s")
+        print(
+            f"  machine: {os.cpu_count()} CPUs; gunicorn workers used {server_cpu:.1f} CPU s, "
+            f"{1000 * server_cpu / max(submits, 1):.1f} ms per claim + verdicts + submit"
+        )
+        print("    request      count    p50 ms   p95 ms   p99 ms")
+        every = []
+        for name in ("claim", "verdicts", "submit"):
+            samples = [t for client in clients for t in client.latency[name]]
+            every += samples
+            print(
+                f"    {name:10} {len(samples):7,} {statistics.median(samples) * 1000:9.1f}"
+                f" {percentile(samples, 0.95) * 1000:8.1f} {percentile(samples, 0.99) * 1000:8.1f}"
+            )
+        print(
+            f"    {'all':10} {len(every):7,} {statistics.median(every) * 1000:9.1f}"
+            f" {percentile(every, 0.95) * 1000:8.1f} {percentile(every, 0.99) * 1000:8.1f}"
+        )
+        print(f"  errors: {len(errors)}" + "".join(f"\n    {e}" for e in errors[:10]))
+        print(f"  {check(review_set_id)}")
+        met = submits / elapsed >= TARGET_SUBMITS and not errors
+        print(
+            f"  target (at least {TARGET_SUBMITS} submits/s with zero errors): "
+            f"{'met' if met else 'MISSED'}"
+        )
+    finally:
+        if server is not None:
+            stop_server(server)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # Django may not have been set up
+            pass
+        admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

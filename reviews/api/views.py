@@ -1,0 +1,413 @@
+"""The review workflow API: review sets, claiming, an expert's task and every change to it.
+
+Each change is a small APIView whose nested InputSerializer parses the request for one service;
+the expert is always ``request.user``. A review that is neither the caller's nor visible to a
+lead answers 404, so nobody learns which reviews other experts hold.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotator.models import ImageClass, ValImage
+from annotator.selectors import ImageFilters, image_list
+from reviews.api import serializers as out
+from reviews.api.permissions import IsExpert, LeadsWrite
+from reviews.models import Review, ReviewOrder, ReviewSet, ReviewStatus, VerdictValue
+from reviews.roles import is_lead
+from reviews.selectors import (
+    active_review_sets,
+    review_set_progress,
+    review_task,
+    reviews_of,
+    visible_reviews,
+)
+from reviews.services import reviewing
+from reviews.services.review_sets import create_review_set
+
+NOT_FOUND = OpenApiResponse(description="No such review of yours (or review set, image).")
+CONFLICT = OpenApiResponse(description="The image is not (or no longer) leased to you.")
+BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
+
+
+def _review(request: Request, pk: int) -> Review:
+    """The review, if it is the caller's or the caller is a lead; 404 otherwise."""
+    review = Review.objects.select_related("review_set").filter(pk=pk).first()
+    if review is None or (review.expert_id != request.user.pk and not is_lead(request.user)):
+        raise NotFound(f"You have no review {pk}.")
+    return review
+
+
+def _task_response(review: Review) -> Response:
+    return Response(out.TaskSerializer(review_task(review=review)).data)
+
+
+@extend_schema_field(
+    {"type": "string", "enum": ["organism", "object", "dog"]}, component_name="ClassGroup"
+)
+class ClassGroupField(serializers.ChoiceField):
+    """A browse group of classes; "dog" is a part of "organism"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(["organism", "object", "dog"], **kwargs)
+
+
+class ReviewSetScopeSerializer(serializers.Serializer):
+    """Which images a new review set covers; every filter is optional."""
+
+    annotated = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only the 20,000 annotated images."
+    )
+    group = ClassGroupField(required=False)
+    label = serializers.IntegerField(
+        required=False, help_text="Only images of this original class index."
+    )
+    with_picture = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate_label(self, value: int) -> ImageClass:
+        image_class = ImageClass.objects.filter(index=value).first()
+        if image_class is None:
+            raise serializers.ValidationError(f"There is no class {value}.")
+        return image_class
+
+
+class ReviewSetListView(generics.ListAPIView):
+    """Review sets open for review with their progress; leads create new ones."""
+
+    permission_classes = [IsExpert, LeadsWrite]
+    serializer_class = out.ReviewSetSerializer
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        description = serializers.CharField(required=False, allow_blank=True, default="")
+        overlap = serializers.IntegerField(required=False, default=2)
+        order = serializers.ChoiceField(
+            choices=ReviewOrder.choices, required=False, default=ReviewOrder.BY_CLASS
+        )
+        lease_minutes = serializers.IntegerField(required=False, default=30)
+        scope = ReviewSetScopeSerializer(required=False)
+
+        class Meta:
+            ref_name = "ReviewSetInput"
+
+    def get_queryset(self):
+        return active_review_sets().order_by("-created_at", "-pk")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: out.ReviewSetSerializer, 400: BAD_REQUEST},
+        description="Create a review set (leads only) over the images in ``scope``.",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        scope = data.validated_data.pop("scope", {})
+        images = image_list(
+            filters=ImageFilters(
+                label=scope.get("label"),
+                group=scope.get("group"),
+                with_picture=scope.get("with_picture"),
+                annotated_subset=scope.get("annotated"),
+            )
+        )
+        review_set = create_review_set(
+            images=images, created_by=request.user, **data.validated_data
+        )
+        created = active_review_sets().filter(pk=review_set.pk).first() or review_set
+        return Response(out.ReviewSetSerializer(created).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewSetProgressView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses={200: out.ProgressSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        """Reviews done against required, per expert (with their pace), per class and overall."""
+        review_set = get_object_or_404(ReviewSet, pk=pk)
+        return Response(out.ProgressSerializer(review_set_progress(review_set=review_set)).data)
+
+
+class ClaimView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: out.TaskSerializer,
+            204: OpenApiResponse(description="Nothing is left in this set for you."),
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Lease the next image of the set to review (your unfinished one first) and return its task."""
+        review_set = get_object_or_404(ReviewSet, pk=pk)
+        review = reviewing.claim_next(review_set=review_set, expert=request.user)
+        if review is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return _task_response(review)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "expert", str, description="Leads: this expert's reviews instead of your own."
+        ),
+        OpenApiParameter(
+            "image", int, description="Only reviews of this image number (leads: everyone's)."
+        ),
+    ]
+)
+class ReviewListView(generics.ListAPIView):
+    """Your own reviews, most recently changed first, to reopen and revise."""
+
+    permission_classes = [IsExpert]
+    serializer_class = out.ReviewListSerializer
+
+    def get_queryset(self):
+        user = self.request.user
+        params = self.request.query_params
+        username, image = params.get("expert"), params.get("image")
+        if image is not None and not image.isdigit():
+            raise ValidationError({"image": f"Expected an image number, got {image!r}."})
+        if username is not None and username != user.get_username():
+            if not is_lead(user):
+                raise PermissionDenied("Only panel leads may list other experts' reviews.")
+            expert = get_user_model().objects.filter(username=username).first()
+            if expert is None:
+                raise NotFound(f"There is no user {username!r}.")
+            reviews = reviews_of(expert=expert)
+        elif username is None and image is not None and is_lead(user):
+            reviews = (
+                Review.objects.exclude(status=ReviewStatus.SKIPPED)
+                .filter(image_id=int(image))
+                .select_related("image", "review_set")
+            )
+        else:
+            reviews = reviews_of(expert=user)
+        if image is not None:
+            reviews = reviews.filter(image_id=int(image))
+        return reviews.select_related("expert").order_by("-updated_at", "-pk")
+
+
+class ReviewDetailView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses={200: out.TaskSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        """The task of one of your reviews (a lead may read anyone's)."""
+        return _task_response(_review(request, pk))
+
+
+class VerdictsView(APIView):
+    permission_classes = [IsExpert]
+
+    class InputSerializer(serializers.Serializer):
+        verdicts = serializers.DictField(
+            child=serializers.CharField(allow_blank=True),
+            help_text=(
+                'Class index -> one of "correct", "wrong", "unclear", or "" to clear. Labels not '
+                "named keep their verdict."
+            ),
+        )
+
+        class Meta:
+            ref_name = "VerdictsInput"
+
+        def validate_verdicts(self, value: dict[str, str]) -> dict[int, str]:
+            bad = [key for key in value if not str(key).strip().isdigit()]
+            if bad:
+                raise serializers.ValidationError(
+                    f"Keys must be class indices; {', '.join(map(repr, bad))} is not."
+                )
+            return {int(key): verdict for key, verdict in value.items()}
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: out.VerdictMapSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        description=f"Values: {', '.join(VerdictValue.values)}.",
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        """Save verdicts on labels proposed for the image or added to the review; returns them all."""
+        review = _review(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = reviewing.save_verdicts(
+            review=review, expert=request.user, verdicts=data.validated_data["verdicts"]
+        )
+        verdicts = {
+            str(label): value for label, value in review.verdicts.values_list("label", "value")
+        }
+        return Response({"verdicts": verdicts})
+
+
+class LabelsView(APIView):
+    permission_classes = [IsExpert]
+
+    class InputSerializer(serializers.Serializer):
+        label = serializers.IntegerField(help_text="The class index to add.")
+
+        class Meta:
+            ref_name = "AddLabelInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: out.TaskLabelSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Add a class that no model proposed; it is then judged like the candidates."""
+        review = _review(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        label = data.validated_data["label"]
+        reviewing.add_label(review=review, expert=request.user, label=label)
+        row = next(
+            row for row in out.task_labels(review_task(review=review)) if row["label"] == label
+        )
+        return Response(row, status=status.HTTP_201_CREATED)
+
+
+class LabelView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        responses={204: None, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def delete(self, request: Request, pk: int, label: int) -> Response:
+        """Take back a class you added (proposed labels cannot be removed)."""
+        reviewing.remove_label(review=_review(request, pk), expert=request.user, label=label)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FlagsView(APIView):
+    permission_classes = [IsExpert]
+
+    class InputSerializer(serializers.Serializer):
+        reasons = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="Problem reasons; an empty list clears the flag.",
+        )
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+        class Meta:
+            ref_name = "FlagsInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: out.FlagsSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        """Flag the image as problematic for these reasons, with a note."""
+        review = _review(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = reviewing.set_flags(review=review, expert=request.user, **data.validated_data)
+        return Response({"reasons": review.problem_reasons, "note": review.problem_note})
+
+
+class CommentView(APIView):
+    permission_classes = [IsExpert]
+
+    class InputSerializer(serializers.Serializer):
+        comment = serializers.CharField(allow_blank=True)
+
+        class Meta:
+            ref_name = "CommentInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: out.CommentSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        """Replace the review's free comment."""
+        review = _review(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = reviewing.set_comment(
+            review=review, expert=request.user, comment=data.validated_data["comment"]
+        )
+        return Response({"comment": review.comment})
+
+
+class RenewView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        request=None, responses={200: out.LeaseSerializer, 404: NOT_FOUND, 409: CONFLICT}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Extend your lease while the page is open (revives a lapsed one nobody took over)."""
+        until = reviewing.renew_lease(review=_review(request, pk), expert=request.user)
+        return Response(out.LeaseSerializer({"leased_until": until}).data)
+
+
+class SubmitView(APIView):
+    permission_classes = [IsExpert]
+
+    class InputSerializer(serializers.Serializer):
+        seconds_spent = serializers.FloatField(
+            required=False, default=0, min_value=0, help_text="Time on this visit, in seconds."
+        )
+
+        class Meta:
+            ref_name = "SubmitInput"
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: out.SubmittedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Finish the review (every label needs a verdict); again after a revision."""
+        review = _review(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = reviewing.submit_review(
+            review=review, expert=request.user, seconds_spent=data.validated_data["seconds_spent"]
+        )
+        return Response(out.SubmittedSerializer(review).data)
+
+
+class SkipView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        request=None,
+        responses={200: out.SkippedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        """Hand the image back to the queue for others; you will not be given it again."""
+        review = reviewing.skip_review(review=_review(request, pk), expert=request.user)
+        return Response(out.SkippedSerializer(review).data)
+
+
+class HistoryView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses={200: out.ReviewEventSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, pk: int) -> Response:
+        """Every change to the review, oldest first: who, when, before and after."""
+        review = _review(request, pk)
+        events = review.events.select_related("actor").order_by("at", "pk")
+        return Response(out.ReviewEventSerializer(events, many=True).data)
+
+
+class ImageReviewsView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses={200: out.VisibleReviewSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, number: int) -> Response:
+        """The reviews of an image you may see: your own, or everyone's for a lead (blind review)."""
+        image = get_object_or_404(ValImage.objects.only("pk"), pk=number)
+        reviews = visible_reviews(image=image, viewer=request.user).order_by("pk")
+        return Response(out.VisibleReviewSerializer(reviews, many=True).data)
