@@ -173,7 +173,7 @@ class Candidate(models.Model):
     proposed_by = models.JSONField(help_text="Names of the classifiers whose top-1 it is.")
 
     class Meta:
-        ordering = ["image", "-top1_votes", "-top5_votes", "label"]
+        ordering = ["image_id", "-top1_votes", "-top5_votes", "label_id"]
         constraints = [
             models.UniqueConstraint(fields=["image", "label"], name="candidate_unique_image_label"),
         ]

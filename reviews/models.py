@@ -71,7 +71,9 @@ class Slot(models.Model):
     leased_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["review_set", "position", "number"]
+        # Order by the foreign key's column, not the relation: "review_set" would join the
+        # ReviewSet table on every unordered query to sort by its own default ordering.
+        ordering = ["review_set_id", "position", "number"]
         constraints = [
             models.UniqueConstraint(
                 fields=["review_set", "image", "number"], name="slot_unique_number"
@@ -168,7 +170,7 @@ class Verdict(models.Model):
     added = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["review", "label"]
+        ordering = ["review_id", "label_id"]
         constraints = [
             models.UniqueConstraint(fields=["review", "label"], name="verdict_one_per_label"),
             models.CheckConstraint(
@@ -191,7 +193,7 @@ class ReviewEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
 
     class Meta:
-        ordering = ["review", "at", "pk"]
+        ordering = ["review_id", "at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action}"

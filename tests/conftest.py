@@ -11,6 +11,12 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """A cheap hasher: tests log in often, and PBKDF2's deliberate slowness tests nothing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
     """Tests run without ``collectstatic``, so without the hashed-name manifest of production."""
     settings.STORAGES = {

@@ -14,11 +14,18 @@ def lead(db):
 
 
 @pytest.fixture
-def experts(db):
-    return [
-        add_panel_member(username=name, password=f"{name}-pass-2026")[0]
-        for name in ("ada", "ben", "cleo")
-    ]
+def ada(db):
+    return add_panel_member(username="ada", password="ada-pass-2026")[0]
+
+
+@pytest.fixture
+def ben(db):
+    return add_panel_member(username="ben", password="ben-pass-2026")[0]
+
+
+@pytest.fixture
+def experts(ada, ben):
+    return [ada, ben, add_panel_member(username="cleo", password="cleo-pass-2026")[0]]
 
 
 @pytest.fixture

@@ -6,28 +6,12 @@ from django.test import Client
 
 from annotator.models import ValImage
 from reviews.models import ReviewSet, Slot
-from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set
 from tests.factories import make_candidates
 
 pytestmark = pytest.mark.django_db
 
 SEA_SNAKE = 65
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def lead(db):
-    return add_panel_member(username="lena", password="lead-pass-2026", lead=True)[0]
-
-
-@pytest.fixture
-def ada(db):
-    return add_panel_member(username="ada", password="ada-pass-2026")[0]
 
 
 @pytest.fixture

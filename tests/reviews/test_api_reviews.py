@@ -20,26 +20,6 @@ pytestmark = pytest.mark.django_db
 SEA_SNAKE, GREEN_MAMBA, HOGNOSE, CAB = 65, 64, 54, 468
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def lead(db):
-    return add_panel_member(username="lena", password="lead-pass-2026", lead=True)[0]
-
-
-@pytest.fixture
-def ada(db):
-    return add_panel_member(username="ada", password="ada-pass-2026")[0]
-
-
-@pytest.fixture
-def ben(db):
-    return add_panel_member(username="ben", password="ben-pass-2026")[0]
-
-
 @pytest.fixture
 def images(db):
     """Three sea snake images: three candidates, one, and two (the original not ranked first)."""

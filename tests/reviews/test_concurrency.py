@@ -20,11 +20,6 @@ IMAGES = 24
 VALUES = ("correct", "wrong", "unclear")
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def review_until_done(client: Client, review_set_id: int, start: threading.Barrier, log: list):
     """One expert's session: claim, judge every label, submit, until nothing is left."""
     user = client.expert
