@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotator', '0002_load_catalogue'),
+        ("annotator", "0002_load_catalogue"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='candidate',
-            options={'ordering': ['image_id', '-top1_votes', '-top5_votes', 'label_id']},
+            name="candidate",
+            options={"ordering": ["image_id", "-top1_votes", "-top5_votes", "label_id"]},
         ),
     ]

@@ -4,22 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0002_panel_groups'),
+        ("reviews", "0002_panel_groups"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='reviewevent',
-            options={'ordering': ['review_id', 'at', 'pk']},
+            name="reviewevent",
+            options={"ordering": ["review_id", "at", "pk"]},
         ),
         migrations.AlterModelOptions(
-            name='slot',
-            options={'ordering': ['review_set_id', 'position', 'number']},
+            name="slot",
+            options={"ordering": ["review_set_id", "position", "number"]},
         ),
         migrations.AlterModelOptions(
-            name='verdict',
-            options={'ordering': ['review_id', 'label_id']},
+            name="verdict",
+            options={"ordering": ["review_id", "label_id"]},
         ),
     ]
