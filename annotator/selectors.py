@@ -76,10 +76,21 @@ def image_list(
     return images.order_by("number")
 
 
+# What a class shows beside an image; its hypernym paths and links are only for its own page, and
+# decoding those JSON fields for every label of every task was the largest cost of a task.
+CLASS_SUMMARY_DEFERRED = ("hypernym_paths", "wikipedia_urls")
+
+
+def class_summaries() -> QuerySet[ImageClass]:
+    return ImageClass.objects.defer(*CLASS_SUMMARY_DEFERRED)
+
+
 def ranked_candidates() -> QuerySet[Candidate]:
-    """Candidates with their class, most top-1 votes first."""
-    return Candidate.objects.select_related("label").order_by(
-        "-top1_votes", "-top5_votes", "label_id"
+    """Candidates with their class (without its hierarchy), most top-1 votes first."""
+    return (
+        Candidate.objects.select_related("label")
+        .defer(*(f"label__{name}" for name in CLASS_SUMMARY_DEFERRED))
+        .order_by("-top1_votes", "-top5_votes", "label_id")
     )
 
 

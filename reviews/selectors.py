@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from annotator.models import Candidate, ImageClass, ValImage
-from annotator.selectors import ranked_candidates
+from annotator.selectors import CLASS_SUMMARY_DEFERRED, ranked_candidates
 from reviews.models import Review, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
 from reviews.roles import is_lead
 
@@ -40,18 +40,26 @@ class ReviewTask:
 
 
 def review_task(*, review: Review) -> ReviewTask:
-    image = ValImage.objects.select_related("original_label").get(pk=review.image_id)
+    image = (
+        ValImage.objects.select_related("original_label")
+        .defer(*(f"original_label__{name}" for name in CLASS_SUMMARY_DEFERRED))
+        .get(pk=review.image_id)
+    )
     candidates = list(ranked_candidates().filter(image=image))
     # The added classes come with their verdicts, so a task takes the same queries with or
     # without them; ordering by label alone avoids the join that Verdict's default ordering makes.
-    verdicts = list(review.verdicts.select_related("label").order_by("label_id"))
+    verdicts = list(
+        review.verdicts.select_related("label")
+        .defer(*(f"label__{name}" for name in CLASS_SUMMARY_DEFERRED))
+        .order_by("label_id")
+    )
     added = [verdict for verdict in verdicts if verdict.added]
     labels = [c.label_id for c in candidates] + [v.label_id for v in added]
     classes = {c.label_id: c.label for c in candidates}
     classes.update({verdict.label_id: verdict.label for verdict in added})
     similar = {label: classes[label].similar[:SIMILAR_PER_LABEL] for label in labels}
     neighbours = {index for indices in similar.values() for index in indices} - set(classes)
-    classes.update(ImageClass.objects.in_bulk(neighbours))
+    classes.update(ImageClass.objects.only("index", "wnid", "names").in_bulk(neighbours))
     examples: dict[int, list[int]] = defaultdict(list)
     for number, label in (
         ValImage.objects.with_picture()
