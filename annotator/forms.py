@@ -14,12 +14,25 @@ PICTURE_CHOICES = [("", "with or without"), ("yes", "with a picture"), ("no", "w
 SUBSET_CHOICES = [("", "all 50,000"), ("yes", "the 20,000 annotated"), ("no", "not annotated")]
 
 
+class ClassField(forms.CharField):
+    """A class named by its index, wnid or name; cleans to the ImageClass, or None when empty."""
+
+    def clean(self, value):
+        query = super().clean(value)
+        if not query.strip():
+            return None
+        image_class = find_class(query)
+        if image_class is None:
+            raise forms.ValidationError(f"No class matches “{query}”.")
+        return image_class
+
+
 def _tristate(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
 class ImageFilterForm(forms.Form):
-    label = forms.CharField(
+    label = ClassField(
         required=False,
         label="Class",
         help_text="An index, a wnid or a name",
@@ -34,15 +47,6 @@ class ImageFilterForm(forms.Form):
     max_candidates = forms.IntegerField(required=False, min_value=0, max_value=100, label="to")
     picture = forms.ChoiceField(required=False, choices=PICTURE_CHOICES)
     subset = forms.ChoiceField(required=False, choices=SUBSET_CHOICES, label="Images")
-
-    def clean_label(self):
-        query = self.cleaned_data["label"]
-        if not query.strip():
-            return None
-        image_class = find_class(query)
-        if image_class is None:
-            raise forms.ValidationError(f"No class matches “{query}”.")
-        return image_class
 
     def to_filters(self) -> ImageFilters:
         data = self.cleaned_data

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from annotator.forms import GROUP_CHOICES
-from annotator.selectors import ImageFilters, find_class
+from annotator.forms import GROUP_CHOICES, ClassField
+from annotator.selectors import ImageFilters
 from reviews.models import ReviewOrder
 
 
@@ -17,9 +17,7 @@ class ReviewSetForm(forms.Form):
         required=False, initial=True, label="Only images with a picture"
     )
     group = forms.ChoiceField(required=False, choices=GROUP_CHOICES, label="Group of classes")
-    label = forms.CharField(
-        required=False, label="One class", help_text="An index, a wnid or a name"
-    )
+    label = ClassField(required=False, label="One class", help_text="An index, a wnid or a name")
     overlap = forms.IntegerField(
         min_value=1, max_value=20, initial=2, help_text="Experts per image"
     )
@@ -27,15 +25,6 @@ class ReviewSetForm(forms.Form):
     lease_minutes = forms.IntegerField(
         min_value=1, max_value=24 * 60, initial=30, label="Lease (minutes)"
     )
-
-    def clean_label(self):
-        query = self.cleaned_data["label"]
-        if not query.strip():
-            return None
-        image_class = find_class(query)
-        if image_class is None:
-            raise forms.ValidationError(f"No class matches “{query}”.")
-        return image_class
 
     def image_filters(self) -> ImageFilters:
         data = self.cleaned_data
