@@ -3,7 +3,7 @@ API (so every change is audited); here they can be read, and review sets closed 
 
 from django.contrib import admin
 
-from reviews.models import Review, ReviewEvent, ReviewSet, Slot, Verdict
+from reviews.models import Release, Review, ReviewEvent, ReviewSet, Slot, Verdict
 
 
 @admin.register(ReviewSet)
@@ -100,6 +100,42 @@ class ReviewEventAdmin(admin.ModelAdmin):
     list_filter = ["action"]
     list_select_related = ["actor"]
     readonly_fields = ["review", "actor", "at", "action", "before", "after"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Releases are read here and downloaded from /releases/; never changed or deleted."""
+
+    list_display = [
+        "version",
+        "source",
+        "image_count",
+        "problematic_count",
+        "imagenet_m_count",
+        "created_at",
+        "sha256",
+    ]
+    readonly_fields = [
+        "version",
+        "notes",
+        "source",
+        "created_by",
+        "created_at",
+        "sha256",
+        "image_count",
+        "problematic_count",
+        "imagenet_m_count",
+    ]
+    exclude = ["exchange"]
 
     def has_add_permission(self, request):
         return False

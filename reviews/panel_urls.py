@@ -9,4 +9,10 @@ urlpatterns = [
     path("progress/", panel_views.progress, name="progress"),
     path("progress/<int:review_set_id>/", panel_views.progress, name="progress-of"),
     path("review-sets/new/", panel_views.new_review_set, name="new-review-set"),
+    path("releases/", panel_views.releases, name="releases"),
+    path(
+        "releases/<str:version>/<str:export_format>/",
+        panel_views.release_download,
+        name="release-download",
+    ),
 ]

@@ -3,14 +3,15 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from annotator import selectors as catalogue
 from reviews import selectors
 from reviews.forms import ReviewSetForm
-from reviews.models import ReviewSet
+from reviews.models import Release, ReviewSet
 from reviews.roles import is_expert, is_lead
+from reviews.services.releases import EXPORT_FORMATS, iter_export
 from reviews.services.review_sets import create_review_set
 
 
@@ -62,3 +63,39 @@ def new_review_set(request: HttpRequest) -> HttpResponse:
             )
             return redirect("panel:progress-of", review_set_id=review_set.pk)
     return render(request, "reviews/review_set_form.html", {"form": form})
+
+
+EXPORT_FILES = {
+    "tfds": ("application/json", "imagenet2012_multilabel-{version}.json"),
+    "jsonl": ("application/x-ndjson", "imagenet2012_multilabel-{version}.jsonl"),
+    "csv": ("text/csv", "imagenet2012_multilabel-{version}.csv"),
+}
+
+
+@login_required
+def releases(request: HttpRequest) -> HttpResponse:
+    if not is_expert(request.user):
+        raise PermissionDenied("Only the panel sees its releases.")
+    return render(
+        request,
+        "reviews/releases.html",
+        {"releases": Release.objects.defer("exchange"), "formats": EXPORT_FORMATS},
+    )
+
+
+@login_required
+def release_download(
+    request: HttpRequest, version: str, export_format: str
+) -> StreamingHttpResponse:
+    """A release export, streamed in chunks rather than built whole for the response."""
+    if not is_expert(request.user):
+        raise PermissionDenied("Only the panel downloads releases.")
+    if export_format not in EXPORT_FILES:
+        raise Http404(f"No export format {export_format}")
+    release = get_object_or_404(Release, version=version)
+    content_type, file_name = EXPORT_FILES[export_format]
+    response = StreamingHttpResponse(
+        iter_export(release=release, export_format=export_format), content_type=content_type
+    )
+    response["Content-Disposition"] = f'attachment; filename="{file_name.format(version=version)}"'
+    return response

@@ -24,6 +24,7 @@ from reviews.models import (
     VerdictValue,
 )
 from reviews.roles import is_expert
+from reviews.services.releases import published_release_of
 
 CLAIM_ATTEMPTS = 8
 
@@ -129,9 +130,16 @@ def _slot_of(review: Review) -> Slot | None:
 
 def _check_editable(review: Review, expert: AbstractBaseUser) -> None:
     """Only the review's expert changes it: a draft while they hold a live lease, a submitted
-    review at any time (a revision)."""
+    review (a revision) until a release labels its image."""
     if review.expert_id != expert.pk:
         raise PermissionDenied("This review belongs to another expert.")
+    if review.status == ReviewStatus.SUBMITTED:
+        version = published_release_of(image_id=review.image_id)
+        if version is not None:
+            raise ValidationError(
+                f"{file_name_of(review.image_id)} is part of release {version}: "
+                "published labels cannot be revised."
+            )
     if review.status == ReviewStatus.SKIPPED:
         raise LeaseError(
             f"You skipped {file_name_of(review.image_id)}; it is no longer leased to you."
