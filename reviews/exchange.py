@@ -119,6 +119,40 @@ def read_label_file(data: bytes | str) -> LabelFile:
     )
 
 
+def read_trusted_label_file(data: bytes | str) -> LabelFile:
+    """Parse an exchange file this app wrote and checked itself (a release's stored file)
+    without checking it again: an export of a 20,000-image release should cost little more
+    than the JSON parse."""
+    document = json.loads(data)
+    index_of = class_index_of_wnid()
+    prefix = len(FILE_NAME_PREFIX)
+
+    def number(name: str) -> int:
+        return int(name[prefix : prefix + 8])
+
+    def indices(record: dict, verdict: str) -> frozenset[int]:
+        return frozenset(index_of[wnid] for wnid in record.get(verdict, ()))
+
+    images = {
+        number(name): ImageLabels(
+            number(name),
+            indices(record, "correct"),
+            indices(record, "unclear"),
+            indices(record, "wrong"),
+        )
+        for name, record in document["initial_annots"].items()
+    }
+    problematic = {
+        number(name): ProblemRecord(**record)
+        for name, record in document.get("problematic_images", {}).items()
+    }
+    return LabelFile(
+        images=images,
+        problematic=problematic,
+        imagenet_m=[number(name) for name in document.get("imagenet_m", [])],
+    )
+
+
 def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # json.loads keeps the last of two equal keys; for an image that would drop labels silently.
     result = dict(pairs)
@@ -284,12 +318,13 @@ def iter_label_file(label_file: LabelFile) -> Iterator[str]:
     yield "\n}\n"
 
 
-def iter_jsonl(label_file: LabelFile) -> Iterator[str]:
+def iter_jsonl(label_file: LabelFile, *, checked: bool = True) -> Iterator[str]:
     """One JSON object per annotated image and line, in file-name order, labels as sorted
-    class indices: file_name, original_label, correct, unclear, wrong, is_problematic."""
+    class indices: file_name, original_label, correct, unclear, wrong, is_problematic.
+    ``checked=False`` skips the per-image checks for a file read with ``read_trusted_label_file``."""
 
     def lines() -> Iterator[str]:
-        for number, labels, original, problematic in _rows(label_file):
+        for number, labels, original, problematic in _rows(label_file, checked):
             yield (
                 f'{{"file_name": "{file_name_of(number)}", "original_label": {original}, '
                 f'"correct": [{", ".join(map(str, sorted(labels.correct)))}], '
@@ -301,13 +336,13 @@ def iter_jsonl(label_file: LabelFile) -> Iterator[str]:
     yield from _chunked(lines())
 
 
-def iter_csv(label_file: LabelFile) -> Iterator[str]:
+def iter_csv(label_file: LabelFile, *, checked: bool = True) -> Iterator[str]:
     """A header and one row per annotated image, in file-name order; each label list is its
     sorted class indices separated by spaces, ``is_problematic`` is ``true`` or ``false``."""
 
     def lines() -> Iterator[str]:
         yield ",".join(CSV_COLUMNS) + "\n"
-        for number, labels, original, problematic in _rows(label_file):
+        for number, labels, original, problematic in _rows(label_file, checked):
             # No field can hold a comma, quote or line break, so none needs quoting.
             yield (
                 f"{file_name_of(number)},{original},"
@@ -320,12 +355,13 @@ def iter_csv(label_file: LabelFile) -> Iterator[str]:
     yield from _chunked(lines())
 
 
-def _rows(label_file: LabelFile) -> Iterator[tuple[int, ImageLabels, int, bool]]:
-    originals = original_labels()
+def _rows(label_file: LabelFile, checked: bool) -> Iterator[tuple[int, ImageLabels, int, bool]]:
+    originals = original_labels().tolist()
     for number in sorted(label_file.images):
         labels = label_file.images[number]
-        _check_image_labels(number, labels)
-        yield number, labels, int(originals[number]), number in label_file.problematic
+        if checked:
+            _check_image_labels(number, labels)
+        yield number, labels, originals[number], number in label_file.problematic
 
 
 def _check_number(number: int) -> None:

@@ -242,3 +242,45 @@ class ReleaseImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id}: {self.image_id}"
+
+
+class Adjudication(models.Model):
+    """The lead's decision on one label of an image where the experts disagree; the latest
+    decision replaces an earlier one and records who made it and when."""
+
+    image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="adjudications")
+    label = models.ForeignKey(ImageClass, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=8, choices=VerdictValue.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["image_id", "label_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "label"], name="adjudication_one_per_label"),
+            models.CheckConstraint(
+                condition=Q(value__in=VerdictValue.values), name="adjudication_known_value"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}/{self.label_id}: {self.value}"
+
+
+class FlagDecision(models.Model):
+    """The lead's decision on the experts' problematic flags of an image: confirmed (the image is
+    problematic) or dismissed (it is not)."""
+
+    image = models.OneToOneField(ValImage, on_delete=models.CASCADE, related_name="flag_decision")
+    confirmed = models.BooleanField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.image_id}: {'confirmed' if self.confirmed else 'dismissed'}"

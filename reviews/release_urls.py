@@ -1,4 +1,28 @@
-"""URLs of the release pages and API (see the views module beside this one)."""
+"""URLs of the release pages and API (see ``reviews.release_views`` and ``reviews.api.releases``).
+
+Included at the site root with the namespace "release"."""
+
+from django.urls import path
+
+from reviews import release_views
+from reviews.api import releases as api
 
 app_name = "release"
-urlpatterns = []
+urlpatterns = [
+    path("releases/compare/", release_views.compare, name="compare"),
+    path("releases/cut/", release_views.cut, name="cut"),
+    path("releases/<str:before>/diff/<str:after>/", release_views.diff, name="diff"),
+    path("api/releases/", api.ReleaseListView.as_view(), name="api-list"),
+    path("api/releases/<str:version>/", api.ReleaseDetailView.as_view(), name="api-detail"),
+    path("api/releases/<str:version>/export/", api.ReleaseExportView.as_view(), name="api-export"),
+    path(
+        "api/releases/<str:before>/diff/<str:after>/",
+        api.ReleaseDiffView.as_view(),
+        name="api-diff",
+    ),
+    path(
+        "api/releases/<str:version>/imagenet-m/",
+        api.ImagenetMCandidatesView.as_view(),
+        name="api-imagenet-m",
+    ),
+]

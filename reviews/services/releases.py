@@ -6,11 +6,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from reviews.consensus import consensus_verdict
+from annotator.models import Candidate
+from reviews.consensus import consensus_verdict, is_problematic
 from reviews.exchange import (
     ImageLabels,
     LabelFile,
@@ -19,9 +22,23 @@ from reviews.exchange import (
     iter_csv,
     iter_jsonl,
     read_label_file,
+    read_trusted_label_file,
     write_label_file,
 )
-from reviews.models import ProblemReason, Release, ReleaseImage, Review, ReviewStatus
+from reviews.models import (
+    Adjudication,
+    FlagDecision,
+    ProblemReason,
+    Release,
+    ReleaseImage,
+    Review,
+    ReviewEvent,
+    ReviewSet,
+    ReviewStatus,
+    Slot,
+    SlotState,
+    Verdict,
+)
 
 VERSION = re.compile(r"\d+\.\d+\.\d+")
 EXPORT_FORMATS = ("tfds", "jsonl", "csv")
@@ -80,7 +97,8 @@ def import_release(
 
 
 def consensus_label_file(*, imagenet_m: list[int] | None = None) -> LabelFile:
-    """The consensus of every submitted review, by the rule in ``reviews.consensus``."""
+    """The consensus of every submitted review with the lead's adjudications and flag decisions,
+    by the rule in ``reviews.consensus``."""
     verdicts: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     flags: dict[int, list[Review]] = defaultdict(list)
     reviews = Review.objects.submitted().select_related("expert").prefetch_related("verdicts")
@@ -89,36 +107,52 @@ def consensus_label_file(*, imagenet_m: list[int] | None = None) -> LabelFile:
             verdicts[review.image_id][verdict.label_id].append(verdict.value)
         if review.problem_reasons:
             flags[review.image_id].append(review)
+    adjudicated = {
+        (image, label): value
+        for image, label, value in Adjudication.objects.order_by().values_list(
+            "image_id", "label_id", "value"
+        )
+    }
+    decisions = {decision.image_id: decision for decision in FlagDecision.objects.order_by()}
     images = {}
     for number, labels in verdicts.items():
         sets: dict[str, set[int]] = {"correct": set(), "unclear": set(), "wrong": set()}
         for label, values in labels.items():
-            decided = consensus_verdict(values)
+            decided = consensus_verdict(values, adjudicated.get((number, label)))
             if decided:
                 sets[decided].add(label)
         images[number] = ImageLabels(
             number, frozenset(sets["correct"]), frozenset(sets["unclear"]), frozenset(sets["wrong"])
         )
+    problematic = {}
+    for number, flagged in flags.items():
+        decision = decisions.get(number)
+        if is_problematic(flagged=True, lead_confirmed=decision.confirmed if decision else None):
+            problematic[number] = _problem_record(flagged, decision)
     return LabelFile(
         images=images,
-        problematic={number: _problem_record(flagged) for number, flagged in flags.items()},
+        problematic=problematic,
         imagenet_m=sorted(imagenet_m or []),
     )
 
 
-def _problem_record(flagged: list[Review]) -> ProblemRecord:
+def _problem_record(flagged: list[Review], decision: FlagDecision | None = None) -> ProblemRecord:
     labels = dict(ProblemReason.choices)
     reasons = []
     for review in flagged:
         text = "; ".join(labels[reason] for reason in review.problem_reasons)
         reasons.append(f"{text}: {review.problem_note}" if review.problem_note else text)
+    if decision is not None and decision.note:
+        reasons.append(f"lead: {decision.note}")
     first, last = flagged[0], flagged[-1]
+    # A confirmed flag was last reviewed when the lead confirmed it.
+    reviewed = decision.decided_at if decision is not None else last.submitted_at
     return ProblemRecord(
         reason=" | ".join(reasons),
         reviewer=", ".join(review.expert.get_username() for review in flagged),
         server_username=first.expert.get_username(),
         time_marked=first.submitted_at.isoformat(),
-        time_reviewed=last.submitted_at.isoformat(),
+        time_reviewed=reviewed.isoformat(),
     )
 
 
@@ -152,8 +186,10 @@ def iter_export(*, release: Release, export_format: str) -> Iterator[str]:
     if export_format == "tfds":
         yield bytes(release.exchange).decode()
         return
-    label_file = read_label_file(bytes(release.exchange))
-    yield from (iter_jsonl if export_format == "jsonl" else iter_csv)(label_file)
+    # The stored file was checked when the release was made and cannot change since.
+    label_file = read_trusted_label_file(bytes(release.exchange))
+    writer = iter_jsonl if export_format == "jsonl" else iter_csv
+    yield from writer(label_file, checked=False)
 
 
 def published_release_of(*, image_id: int) -> str | None:
@@ -164,3 +200,124 @@ def published_release_of(*, image_id: int) -> str | None:
         .values_list("release__version", flat=True)
         .first()
     )
+
+
+# Seeding the consensus from an exchange file (``import_labels --as-verdicts``)
+
+SEED_BATCH = 2000
+_REASON_WORDS = (
+    (ProblemReason.ARTWORK, ("art", "drawing", "painting", "sketch", "cartoon", "render")),
+    (ProblemReason.EDITED, ("edit",)),
+    (ProblemReason.INAPPROPRIATE, ("inappropriate", "nsfw", "offensive")),
+)
+
+
+def _reason_code(text: str) -> str:
+    lowered = text.lower()
+    for code, words in _REASON_WORDS:
+        if any(word in lowered for word in words):
+            return code
+    return ProblemReason.ORIGINAL_LABEL
+
+
+@transaction.atomic
+def seed_consensus(*, data: bytes | str, source: str, label: str) -> tuple[ReviewSet, LabelFile]:
+    """Seed the consensus with an exchange file so experts can revise it: a review set named
+    "imported: SOURCE (LABEL)" with overlap 1 and, per image, one submitted review by the
+    system user "imported:SOURCE" holding the file's verdicts, and its problematic record as a
+    flag (the file's reason verbatim as the note). All or nothing; raises LabelFileError or
+    ValidationError and writes nothing then."""
+    label_file = read_label_file(data)
+    numbers = sorted(set(label_file.images) | set(label_file.problematic))
+    if not numbers:
+        raise LabelFileError("the file labels no image")
+    name = f"imported: {source} ({label})"[:200]
+    if ReviewSet.objects.filter(name=name).exists():
+        raise ValidationError(f"Review set “{name}” exists already: this file was seeded before.")
+    username = f"imported:{source}"[:150]
+    system_user, _ = get_user_model().objects.get_or_create(
+        username=username, defaults={"is_active": False}
+    )
+    if system_user.has_usable_password():
+        system_user.set_unusable_password()
+        system_user.save(update_fields=["password"])
+    now = timezone.now()
+    review_set = ReviewSet.objects.create(
+        name=name,
+        description=f"The labels of {source} ({label}), imported as one review per image.",
+        overlap=1,
+        is_active=False,  # nothing left to hand out: every slot is done
+        created_by=system_user,
+        image_count=len(numbers),
+    )
+    Slot.objects.bulk_create(
+        (
+            Slot(
+                review_set=review_set,
+                image_id=number,
+                number=0,
+                position=position,
+                state=SlotState.DONE,
+                expert=system_user,
+            )
+            for position, number in enumerate(numbers)
+        ),
+        batch_size=SEED_BATCH,
+    )
+    reviews = []
+    for number in numbers:
+        record = label_file.problematic.get(number)
+        reviews.append(
+            Review(
+                review_set=review_set,
+                image_id=number,
+                expert=system_user,
+                status=ReviewStatus.SUBMITTED,
+                problem_reasons=[_reason_code(record.reason)] if record else [],
+                problem_note=record.reason if record else "",
+                comment=(
+                    f"Imported from {source}: flagged by {record.reviewer} "
+                    f"({record.server_username}), marked {record.time_marked}, "
+                    f"reviewed {record.time_reviewed}."
+                    if record
+                    else f"Imported from {source}."
+                ),
+                started_at=now,
+                submitted_at=now,
+            )
+        )
+    reviews = Review.objects.bulk_create(reviews, batch_size=SEED_BATCH)
+    if any(review.pk is None for review in reviews):  # databases that return no keys
+        by_image = dict(Review.objects.filter(review_set=review_set).values_list("image_id", "pk"))
+        review_ids = [by_image[number] for number in numbers]
+    else:
+        review_ids = [review.pk for review in reviews]
+    proposed = set(
+        Candidate.objects.filter(image_id__in=label_file.images).values_list("image_id", "label_id")
+    )
+
+    def verdicts():
+        for number, review_id in zip(numbers, review_ids, strict=True):
+            labels = label_file.images.get(number)
+            if labels is None:
+                continue
+            for value in ("correct", "unclear", "wrong"):
+                for label in sorted(getattr(labels, value)):
+                    yield Verdict(
+                        review_id=review_id,
+                        label_id=label,
+                        value=value,
+                        added=(number, label) not in proposed,
+                    )
+
+    Verdict.objects.bulk_create(verdicts(), batch_size=SEED_BATCH)
+    ReviewEvent.objects.bulk_create(
+        (
+            ReviewEvent(
+                review_id=review_id, actor=system_user, action="import", after={"source": source}
+            )
+            for review_id in review_ids
+        ),
+        batch_size=SEED_BATCH,
+    )
+    return review_set, label_file

@@ -380,3 +380,10 @@ def test_streamed_write_of_20000_images_is_valid_json_that_reads_back_equal():
     assert len(parsed["problematic_images"]) == 207
     assert len(parsed["imagenet_m"]) == 68
     assert read_label_file("".join(chunks)) == release
+
+
+def test_trusted_reader_gives_the_same_labels_as_the_checking_reader_on_our_own_output():
+    from reviews.exchange import read_trusted_label_file
+
+    canonical = write_label_file(read_label_file(EXCERPT.read_bytes()))
+    assert read_trusted_label_file(canonical) == read_label_file(canonical)

@@ -1,4 +1,6 @@
-"""Import an annotation file in the TFDS exchange format as a release."""
+"""Import an annotation file in the TFDS exchange format as a release, or with ``--as-verdicts``
+as the seed of the consensus (one submitted review per image by the system user
+"imported:FILE", in a review set of overlap 1), so the panel can revise it."""
 
 from pathlib import Path
 
@@ -7,7 +9,7 @@ from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 
 from reviews.exchange import LabelFileError
-from reviews.services.releases import import_release
+from reviews.services.releases import import_release, seed_consensus
 
 
 class Command(BaseCommand):
@@ -23,10 +25,28 @@ class Command(BaseCommand):
         )
         parser.add_argument("--notes", default="")
         parser.add_argument("--dry-run", action="store_true", help="Check the file, write nothing.")
+        parser.add_argument(
+            "--as-verdicts",
+            action="store_true",
+            help="Seed the consensus instead of making a release: one submitted review per image "
+            "by the system user imported:FILE, in the review set “imported: FILE (VERSION)”.",
+        )
 
-    def handle(self, *args, path: Path, release: str, notes: str, dry_run: bool, **options):
+    def handle(
+        self,
+        *args,
+        path: Path,
+        release: str,
+        notes: str,
+        dry_run: bool,
+        as_verdicts: bool,
+        **options,
+    ):
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
+        if as_verdicts:
+            self._seed(path=path, label=release, dry_run=dry_run)
+            return
         try:
             with transaction.atomic():
                 made, label_file = import_release(
@@ -44,5 +64,27 @@ class Command(BaseCommand):
                 f"{verb} release {release} from {path.name}: {made.image_count:,} images, "
                 f"{made.problematic_count:,} problematic, {made.imagenet_m_count:,} in ImageNet-M; "
                 f"{label_file.skipped_keys:,} keys skipped (not ILSVRC2012_val_); sha256 {made.sha256}"
+            )
+        )
+
+    def _seed(self, *, path: Path, label: str, dry_run: bool) -> None:
+        try:
+            with transaction.atomic():
+                review_set, label_file = seed_consensus(
+                    data=path.read_bytes(), source=path.name, label=label
+                )
+                if dry_run:
+                    transaction.set_rollback(True)
+        except LabelFileError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+        except ValidationError as exc:
+            raise CommandError(f"{path}: {' '.join(exc.messages)}") from exc
+        verb = "Checked" if dry_run else "Seeded the consensus with"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {path.name} as review set “{review_set.name}”: "
+                f"{len(label_file.images):,} images labelled, "
+                f"{len(label_file.problematic):,} problematic; "
+                f"{label_file.skipped_keys:,} keys skipped (not ILSVRC2012_val_)"
             )
         )

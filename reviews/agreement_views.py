@@ -1,0 +1,261 @@
+"""The panel's agreement: a page with server-drawn SVG plots, and the same figures in the API."""
+
+from __future__ import annotations
+
+import math
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reviews.agreement_selectors import UNCLEAR_TREATMENTS, PanelAgreement, panel_agreement
+from reviews.api.permissions import IsExpert
+from reviews.api.serializers import ReviewSetRefSerializer
+from reviews.models import ReviewSet
+from reviews.roles import is_expert
+
+LOWEST_CLASSES = 15
+
+# Geometry of the plots, in SVG user units (the SVGs scale with the page).
+BAR_ROW, BAR_LEFT, BAR_WIDTH, BAR_RIGHT = 30, 110, 300, 60
+HIST_LEFT, HIST_TOP, HIST_WIDTH, HIST_HEIGHT, HIST_BOTTOM = 40, 12, 400, 150, 34
+
+
+def _is_number(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def _expert_bars(result: PanelAgreement) -> dict:
+    """Horizontal bars of each expert's agreement with the consensus, 0 to 100 %."""
+    bars = []
+    for row, expert in enumerate(result.experts):
+        share = expert.with_consensus if _is_number(expert.with_consensus) else None
+        bars.append(
+            {
+                "name": expert.username,
+                "y": row * BAR_ROW + 6,
+                "text_y": row * BAR_ROW + 21,
+                "width": round(BAR_WIDTH * share, 1) if share is not None else 0,
+                "label": f"{100 * share:.1f} %" if share is not None else "no items",
+                "value_x": BAR_LEFT + (BAR_WIDTH * share if share is not None else 0) + 6,
+                "compared": expert.compared,
+            }
+        )
+    return {
+        "bars": bars,
+        "left": BAR_LEFT,
+        "full": BAR_WIDTH,
+        "width": BAR_LEFT + BAR_WIDTH + BAR_RIGHT,
+        "height": max(1, len(bars)) * BAR_ROW + 24,
+        "axis_y": max(1, len(bars)) * BAR_ROW + 6,
+        "ticks": [
+            {"x": BAR_LEFT + BAR_WIDTH * share, "label": f"{share:.0%}"}
+            for share in (0, 0.25, 0.5, 0.75, 1)
+        ],
+    }
+
+
+def _figure(value: float | None) -> str:
+    return f"{value:.3f}" if _is_number(value) else "—"
+
+
+def _heat(value: float) -> str:
+    """A cell colour: the accent blue for positive kappa, the error red for negative, paler
+    towards zero; white text on dark cells."""
+    if not _is_number(value):
+        return ""
+    strength = min(1.0, abs(value))
+    rgb = "31, 95, 174" if value >= 0 else "180, 35, 24"
+    text = "color: #fff;" if strength > 0.55 else ""
+    return f"background: rgba({rgb}, {0.1 + 0.85 * strength:.2f}); {text}"
+
+
+def _pairwise_table(result: PanelAgreement) -> list[dict]:
+    return [
+        {
+            "name": expert.username,
+            "cells": [
+                {
+                    "text": _figure(value),
+                    "style": _heat(value),
+                    "other": other.username,
+                    "self": i == j,
+                }
+                for j, (other, value) in enumerate(zip(result.experts, row, strict=True))
+            ],
+        }
+        for i, (expert, row) in enumerate(zip(result.experts, result.pairwise, strict=True))
+    ]
+
+
+def _alpha_histogram(result: PanelAgreement) -> dict:
+    bins = result.alpha_histogram
+    most = max((count for _, _, count in bins), default=0) or 1
+    step = HIST_WIDTH / len(bins)
+    bars = []
+    for position, (low, high, count) in enumerate(bins):
+        height = HIST_HEIGHT * count / most
+        bars.append(
+            {
+                "x": round(HIST_LEFT + position * step + 1, 1),
+                "y": round(HIST_TOP + HIST_HEIGHT - height, 1),
+                "width": round(step - 2, 1),
+                "height": round(height, 1),
+                "title": f"alpha {low:+.1f} to {high:+.1f}: {count} "
+                f"class{'es' if count != 1 else ''}",
+            }
+        )
+    baseline = HIST_TOP + HIST_HEIGHT
+    return {
+        "bars": bars,
+        "width": HIST_LEFT + HIST_WIDTH + 16,
+        "height": HIST_TOP + HIST_HEIGHT + HIST_BOTTOM,
+        "left": HIST_LEFT,
+        "right": HIST_LEFT + HIST_WIDTH,
+        "top": HIST_TOP,
+        "baseline": baseline,
+        "most": most,
+        "x_ticks": [
+            {"x": HIST_LEFT + HIST_WIDTH * (value + 1) / 2, "label": f"{value:g}"}
+            for value in (-1, -0.5, 0, 0.5, 1)
+        ],
+        "label_y": baseline + 16,
+        "defined": sum(count for _, _, count in bins),
+    }
+
+
+@login_required
+def agreement_page(request: HttpRequest) -> HttpResponse:
+    """Agreement overall, per class and between experts, with plots drawn on the server."""
+    if not is_expert(request.user):
+        raise PermissionDenied("Only the panel sees its agreement.")
+    review_sets = list(ReviewSet.objects.order_by("-is_active", "-created_at"))
+    review_set = None
+    if request.GET.get("review_set"):
+        try:
+            review_set = get_object_or_404(ReviewSet, pk=int(request.GET["review_set"]))
+        except ValueError:
+            review_set = None
+    unclear = request.GET.get("unclear", "keep")
+    if unclear not in UNCLEAR_TREATMENTS:
+        unclear = "keep"
+    result = panel_agreement(review_set=review_set, unclear=unclear)
+    return render(
+        request,
+        "reviews/agreement.html",
+        {
+            "review_sets": review_sets,
+            "review_set": review_set,
+            "unclear": unclear,
+            "treatments": UNCLEAR_TREATMENTS,
+            "result": result,
+            "figures": {"kappa": _figure(result.kappa), "alpha": _figure(result.alpha)},
+            "bars": _expert_bars(result),
+            "pairwise": _pairwise_table(result),
+            "histogram": _alpha_histogram(result),
+            "lowest": result.lowest_alpha(LOWEST_CLASSES),
+        },
+    )
+
+
+class NullableFloatField(serializers.FloatField):
+    """A float that is null when the statistic is undefined (nan has no JSON spelling)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return None if value is None or math.isnan(value) else float(value)
+
+
+class ExpertAgreementSerializer(serializers.Serializer):
+    expert_id = serializers.IntegerField()
+    username = serializers.CharField()
+    reviews = serializers.IntegerField(help_text="Submitted reviews.")
+    verdicts = serializers.IntegerField(help_text="Labels judged.")
+    with_consensus = NullableFloatField(
+        help_text="Share of the items with a consensus on which the expert's verdict matches it."
+    )
+    compared = serializers.IntegerField(help_text="Items behind ``with_consensus``.")
+    median_seconds = NullableFloatField(help_text="Median seconds per image (time recorded).")
+
+
+class ClassAgreementSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    wnid = serializers.CharField()
+    name = serializers.CharField()
+    images = serializers.IntegerField()
+    items = serializers.IntegerField(help_text="(image, label) pairs judged.")
+    kappa = NullableFloatField(help_text="Fleiss' kappa; null when undefined.")
+    alpha = NullableFloatField(help_text="Krippendorff's nominal alpha; null when undefined.")
+
+
+class PanelAgreementSerializer(serializers.Serializer):
+    review_set = ReviewSetRefSerializer(allow_null=True, help_text="Null: every review set.")
+    unclear = serializers.ChoiceField(choices=list(UNCLEAR_TREATMENTS))
+    unclear_rule = serializers.CharField()
+    images = serializers.IntegerField()
+    items = serializers.IntegerField(help_text="(image, label) pairs judged by anyone.")
+    ratings = serializers.IntegerField(help_text="Verdicts counted (after the unclear rule).")
+    kappa = NullableFloatField(help_text="Fleiss' kappa over every item.")
+    alpha = NullableFloatField(help_text="Krippendorff's nominal alpha over every item.")
+    experts = ExpertAgreementSerializer(many=True)
+    pairwise = serializers.ListField(
+        child=serializers.ListField(child=NullableFloatField()),
+        help_text="Cohen's kappa between experts, in the order of ``experts``; null on the "
+        "diagonal and where undefined.",
+    )
+    classes = ClassAgreementSerializer(many=True, help_text="Per original class, by index.")
+
+
+class AgreementView(APIView):
+    """Inter-rater agreement of the panel over its submitted reviews."""
+
+    permission_classes = [IsExpert]
+
+    class InputSerializer(serializers.Serializer):
+        review_set = serializers.IntegerField(required=False)
+        unclear = serializers.ChoiceField(
+            choices=list(UNCLEAR_TREATMENTS), required=False, default="keep"
+        )
+
+        class Meta:
+            ref_name = "AgreementQuery"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "review_set", int, description="Only this review set (default: every set)."
+            ),
+            OpenApiParameter(
+                "unclear",
+                str,
+                enum=list(UNCLEAR_TREATMENTS),
+                description="keep: its own category (default); wrong: counted as wrong; "
+                "missing: counted as no verdict.",
+            ),
+        ],
+        responses={
+            200: PanelAgreementSerializer,
+            400: OpenApiResponse(description="A bad ``unclear`` or ``review_set``."),
+            404: OpenApiResponse(description="No such review set."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Fleiss' kappa and Krippendorff's alpha overall and per class, pairwise Cohen's kappa,
+        each expert's agreement with the consensus and median seconds per image."""
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        review_set = None
+        if "review_set" in query.validated_data:
+            review_set = get_object_or_404(ReviewSet, pk=query.validated_data["review_set"])
+        result = panel_agreement(review_set=review_set, unclear=query.validated_data["unclear"])
+        return Response(PanelAgreementSerializer(result).data)

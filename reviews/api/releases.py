@@ -1,0 +1,253 @@
+"""The release API: list and read releases, stream their exports, diff two of them, ImageNet-M
+candidates, and (leads) cut a new one. A published release never changes: there is no PUT,
+PATCH or DELETE, so those answer 405."""
+
+from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from annotator.models import Classifier
+from reviews.api.permissions import IsExpert, LeadsWrite
+from reviews.exchange import read_label_file
+from reviews.models import Release
+from reviews.release_diff import diff_as_json, diff_label_files
+from reviews.services.imagenet_m import cut_release_with_imagenet_m, imagenet_m_candidates
+from reviews.services.releases import EXPORT_FORMATS, iter_export
+
+NOT_FOUND = OpenApiResponse(description="No such release; ``detail`` says which.")
+BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
+LABEL_STATES = ("correct", "unclear", "wrong", "absent")
+EXPORT_FILES = {
+    "tfds": ("application/json", "imagenet2012_multilabel-{version}.json"),
+    "jsonl": ("application/x-ndjson", "imagenet2012_multilabel-{version}.jsonl"),
+    "csv": ("text/csv", "imagenet2012_multilabel-{version}.csv"),
+}
+
+
+class LeadsCutReleases(LeadsWrite):
+    message = "Only panel leads may cut releases."
+
+
+class ReleaseCountsSerializer(serializers.Serializer):
+    images = serializers.IntegerField(source="image_count")
+    problematic = serializers.IntegerField(source="problematic_count")
+    imagenet_m = serializers.IntegerField(source="imagenet_m_count")
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    counts = ReleaseCountsSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Release
+        fields = ["version", "notes", "source", "created_at", "created_by", "sha256", "counts"]
+        read_only_fields = fields
+
+
+class DiffChangesSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+
+
+@extend_schema_field(
+    {"type": "string", "enum": list(LABEL_STATES)}, component_name="ReleaseLabelState"
+)
+class LabelStateField(serializers.ChoiceField):
+    """Where a label stands in a release; "absent" when the release does not list it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(LABEL_STATES, **kwargs)
+
+
+class LabelMoveSerializer(serializers.Serializer):
+    label = serializers.IntegerField(help_text="Class index.")
+    before = LabelStateField()
+    after = LabelStateField()
+
+
+class ReleaseDiffSerializer(serializers.Serializer):
+    """What changed from release A to release B (documents the response of the diff view)."""
+
+    changed_images = serializers.IntegerField()
+    changed_labels = serializers.IntegerField()
+    labels = serializers.DictField(
+        child=serializers.ListField(child=LabelMoveSerializer()),
+        help_text="Per file name, the labels that moved.",
+    )
+    problematic = DiffChangesSerializer()
+    imagenet_m = DiffChangesSerializer()
+    images = DiffChangesSerializer()
+    per_class = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Changed labels per class index."
+    )
+
+
+class ImagenetMCandidateSerializer(serializers.Serializer):
+    file_name = serializers.CharField()
+    wrong_models = serializers.ListField(child=serializers.CharField())
+
+
+class ImagenetMCandidatesSerializer(serializers.Serializer):
+    release = serializers.CharField()
+    models = serializers.ListField(child=serializers.CharField())
+    k = serializers.IntegerField()
+    candidates = ImagenetMCandidateSerializer(many=True)
+
+
+def _release(version: str) -> Release:
+    return get_object_or_404(Release.objects.select_related("created_by"), version=version)
+
+
+class ReleaseListView(generics.ListAPIView):
+    """Every release, newest first; leads cut a new one from the current consensus."""
+
+    permission_classes = [IsExpert, LeadsCutReleases]
+    serializer_class = ReleaseSerializer
+
+    class InputSerializer(serializers.Serializer):
+        version = serializers.CharField(help_text="MAJOR.MINOR.PATCH, new.")
+        notes = serializers.CharField(required=False, allow_blank=True, default="")
+        imagenet_m = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            default=list,
+            help_text="File names for the new release's ImageNet-M (e.g. picked from the "
+            "ImageNet-M candidates of an earlier release).",
+        )
+
+        class Meta:
+            ref_name = "ReleaseInput"
+
+    def get_queryset(self):
+        return (
+            Release.objects.defer("exchange")
+            .select_related("created_by")
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: ReleaseSerializer, 400: BAD_REQUEST},
+        description="Cut a release (leads only): freeze the current consensus.",
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        release = cut_release_with_imagenet_m(created_by=request.user, **data.validated_data)
+        return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+
+
+class ReleaseDetailView(generics.RetrieveAPIView):
+    """One release. It cannot be changed or deleted, only superseded."""
+
+    permission_classes = [IsExpert]
+    serializer_class = ReleaseSerializer
+    lookup_field = "version"
+
+    def get_queryset(self):
+        return Release.objects.defer("exchange").select_related("created_by")
+
+
+class IgnoreFormatNegotiation(APIView):
+    """``?format=`` names the export here, not a DRF renderer; errors are always JSON."""
+
+    renderer_classes = [JSONRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        return JSONRenderer(), JSONRenderer.media_type
+
+
+class ReleaseExportView(IgnoreFormatNegotiation):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), default="tfds"),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (400, "application/json"): BAD_REQUEST,
+            (404, "application/json"): NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, version: str) -> StreamingHttpResponse:
+        """The release as a streamed file: the TFDS exchange JSON, JSON Lines or CSV."""
+        export_format = request.query_params.get("format", "tfds")
+        if export_format not in EXPORT_FILES:
+            raise ValidationError(
+                f"Unknown format “{export_format}”: use {', '.join(EXPORT_FORMATS)}."
+            )
+        release = _release(version)
+        content_type, file_name = EXPORT_FILES[export_format]
+        response = StreamingHttpResponse(
+            iter_export(release=release, export_format=export_format), content_type=content_type
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="{file_name.format(version=version)}"'
+        )
+        return response
+
+
+class ReleaseDiffView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(responses={200: ReleaseDiffSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, before: str, after: str) -> Response:
+        """What changed from release ``before`` to release ``after``."""
+        diff = diff_label_files(
+            read_label_file(bytes(_release(before).exchange)),
+            read_label_file(bytes(_release(after).exchange)),
+        )
+        return Response(diff_as_json(diff))
+
+
+class ImagenetMCandidatesView(APIView):
+    permission_classes = [IsExpert]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "models", str, many=True, required=True, description="Testbed model names."
+            ),
+            OpenApiParameter(
+                "k", int, default=1, description="At least this many models still wrong."
+            ),
+        ],
+        responses={200: ImagenetMCandidatesSerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, version: str) -> Response:
+        """Images of the release that at least k of the models still get wrong after review
+        (problematic images left out): candidates for a new release's ImageNet-M."""
+        release = _release(version)
+        names = request.query_params.getlist("models")
+        k = request.query_params.get("k", "1")
+        if not k.isdigit():
+            raise ValidationError(f"k must be a whole number, not {k!r}.")
+        classifiers = list(Classifier.objects.filter(name__in=names))
+        unknown = sorted(set(names) - {classifier.name for classifier in classifiers})
+        if unknown:
+            raise ValidationError(f"Unknown models: {', '.join(unknown)}.")
+        candidates = imagenet_m_candidates(
+            release=release, classifiers=classifiers, min_wrong=int(k)
+        )
+        body = {
+            "release": release.version,
+            "models": [classifier.name for classifier in classifiers],
+            "k": int(k),
+            "candidates": candidates,
+        }
+        return Response(ImagenetMCandidatesSerializer(body).data)
