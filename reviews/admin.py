@@ -2,8 +2,11 @@
 API (so every change is audited); here they can be read, and review sets closed or reopened."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from reviews.models import Release, Review, ReviewEvent, ReviewSet, Slot, Verdict
+from reviews.services.releases import EXPORT_FORMATS
 
 
 @admin.register(ReviewSet)
@@ -126,6 +129,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "version",
+        "downloads",
         "notes",
         "source",
         "created_by",
@@ -136,6 +140,17 @@ class ReleaseAdmin(admin.ModelAdmin):
         "imagenet_m_count",
     ]
     exclude = ["exchange"]
+
+    @admin.display(description="export")
+    def downloads(self, release: Release) -> str:
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("panel:release-download", args=[release.version, name]), name)
+                for name in EXPORT_FORMATS
+            ),
+        )
 
     def has_add_permission(self, request):
         return False

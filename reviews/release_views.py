@@ -12,12 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotator.catalogue import file_name_of
 from annotator.models import ImageClass
-from reviews.exchange import read_label_file
 from reviews.models import Release
-from reviews.release_diff import diff_label_files
 from reviews.roles import is_expert, is_lead
 from reviews.services.imagenet_m import cut_release_with_imagenet_m
-from reviews.services.releases import EXPORT_FORMATS
+from reviews.services.releases import EXPORT_FORMATS, diff_releases
 
 IMAGES_PER_PAGE = 100
 TOP_CLASSES = 50
@@ -99,9 +97,7 @@ def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
         raise PermissionDenied("Only the panel compares releases.")
     old = get_object_or_404(Release, version=before)
     new = get_object_or_404(Release, version=after)
-    changes = diff_label_files(
-        read_label_file(bytes(old.exchange)), read_label_file(bytes(new.exchange))
-    )
+    changes = diff_releases(before=old, after=new)
     names = {index: names[0] for index, names in ImageClass.objects.values_list("index", "names")}
 
     by_image: dict[int, list] = {}

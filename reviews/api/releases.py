@@ -20,11 +20,10 @@ from rest_framework.views import APIView
 
 from annotator.models import Classifier
 from reviews.api.permissions import IsExpert, LeadsWrite
-from reviews.exchange import read_label_file
 from reviews.models import Release
-from reviews.release_diff import diff_as_json, diff_label_files
+from reviews.release_diff import diff_as_json
 from reviews.services.imagenet_m import cut_release_with_imagenet_m, imagenet_m_candidates
-from reviews.services.releases import EXPORT_FORMATS, iter_export
+from reviews.services.releases import EXPORT_FORMATS, diff_releases, iter_export
 
 NOT_FOUND = OpenApiResponse(description="No such release; ``detail`` says which.")
 BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
@@ -208,10 +207,7 @@ class ReleaseDiffView(APIView):
     @extend_schema(responses={200: ReleaseDiffSerializer, 404: NOT_FOUND})
     def get(self, request: Request, before: str, after: str) -> Response:
         """What changed from release ``before`` to release ``after``."""
-        diff = diff_label_files(
-            read_label_file(bytes(_release(before).exchange)),
-            read_label_file(bytes(_release(after).exchange)),
-        )
+        diff = diff_releases(before=_release(before), after=_release(after))
         return Response(diff_as_json(diff))
 
 

@@ -20,9 +20,9 @@ from django.db import transaction
 from annotator.catalogue import CLASS_COUNT, file_name_of, image_number
 from annotator.models import Classifier, Predictions
 from annotator.prediction_files import IMAGE_NUMBER_DTYPE, LABEL_DTYPE
-from reviews.exchange import LabelFile, read_label_file
+from reviews.exchange import LabelFile
 from reviews.models import Release
-from reviews.services.releases import cut_release
+from reviews.services.releases import cut_release, release_labels
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def imagenet_m_candidates(
                 labels.reshape(-1, classifier.top_k)[:, 0],
             )
         )
-    numbers, images, labels = _label_arrays(read_label_file(bytes(release.exchange)))
+    numbers, images, labels = _label_arrays(release_labels(release=release))
     wrong = count_still_wrong(numbers, images, labels, predictions)
     counts = wrong.sum(axis=0)
     chosen = np.flatnonzero(counts >= min_wrong)

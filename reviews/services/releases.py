@@ -39,6 +39,7 @@ from reviews.models import (
     SlotState,
     Verdict,
 )
+from reviews.release_diff import ReleaseDiff, diff_label_files
 
 VERSION = re.compile(r"\d+\.\d+\.\d+")
 EXPORT_FORMATS = ("tfds", "jsonl", "csv")
@@ -187,9 +188,18 @@ def iter_export(*, release: Release, export_format: str) -> Iterator[str]:
         yield bytes(release.exchange).decode()
         return
     # The stored file was checked when the release was made and cannot change since.
-    label_file = read_trusted_label_file(bytes(release.exchange))
+    label_file = release_labels(release=release)
     writer = iter_jsonl if export_format == "jsonl" else iter_csv
     yield from writer(label_file, checked=False)
+
+
+def release_labels(*, release: Release) -> LabelFile:
+    """A release's labels, read from its stored file (checked when the release was made)."""
+    return read_trusted_label_file(bytes(release.exchange))
+
+
+def diff_releases(*, before: Release, after: Release) -> ReleaseDiff:
+    return diff_label_files(release_labels(release=before), release_labels(release=after))
 
 
 def published_release_of(*, image_id: int) -> str | None:

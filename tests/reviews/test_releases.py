@@ -271,3 +271,16 @@ def test_revising_a_published_review_through_the_api_gets_a_400_and_changes_noth
     assert response.status_code == 400
     assert "part of release 1.0.0" in response.json()["detail"]
     assert submitted.verdicts.get(label_id=58).value == "wrong"
+
+
+def test_admin_offers_every_export_of_a_release(client):
+    from django.contrib.auth import get_user_model
+
+    import_labels(str(EXCERPT), "--release", "3.0.0")
+    client.force_login(get_user_model().objects.create_superuser("root", password="root-pass-2026"))
+    page = client.get(reverse("admin:reviews_release_change", args=[Release.objects.get().pk]))
+    for export_format in ("tfds", "jsonl", "csv"):
+        assert (
+            reverse("panel:release-download", args=["3.0.0", export_format])
+            in page.content.decode()
+        )

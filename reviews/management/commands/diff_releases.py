@@ -5,9 +5,9 @@ import json as jsonlib
 from django.core.management import BaseCommand, CommandError
 
 from annotator.catalogue import class_wnids, file_name_of
-from reviews.exchange import read_label_file
 from reviews.models import Release
-from reviews.release_diff import diff_as_json, diff_label_files
+from reviews.release_diff import diff_as_json
+from reviews.services.releases import diff_releases
 
 
 class Command(BaseCommand):
@@ -23,10 +23,7 @@ class Command(BaseCommand):
         missing = [version for version in (before, after) if version not in releases]
         if missing:
             raise CommandError(f"No release {', '.join(missing)}")
-        diff = diff_label_files(
-            read_label_file(bytes(releases[before].exchange)),
-            read_label_file(bytes(releases[after].exchange)),
-        )
+        diff = diff_releases(before=releases[before], after=releases[after])
         if json:
             self.stdout.write(_dumps(diff_as_json(diff)))
             return
