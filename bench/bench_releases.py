@@ -105,7 +105,7 @@ def main() -> int:
         from reviews.exchange import CSV_COLUMNS, read_label_file
         from reviews.models import Release
         from reviews.release_diff import diff_as_json, diff_label_files
-        from reviews.services.releases import import_release, iter_export
+        from reviews.services.releases import diff_releases, import_release, iter_export
 
         call_command("migrate", verbosity=0)
         wnids = class_wnids()
@@ -173,13 +173,10 @@ def main() -> int:
             results[export_format] = (timed(export(export_format)), timed(floor(export_format)))
 
         def diff() -> None:
+            # What the diff command, page and API do: two releases from the database, their
+            # diff, and its JSON form.
             releases = Release.objects.in_bulk(["1.0.0", "2.0.0"], field_name="version")
-            diff_as_json(
-                diff_label_files(
-                    read_label_file(bytes(releases["1.0.0"].exchange)),
-                    read_label_file(bytes(releases["2.0.0"].exchange)),
-                )
-            )
+            diff_as_json(diff_releases(before=releases["1.0.0"], after=releases["2.0.0"]))
 
         diff_times = timed(diff)
         changes = diff_label_files(

@@ -199,6 +199,12 @@ class ReviewEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action}"
 
 
+class ReleaseQuerySet(models.QuerySet):
+    def without_content(self) -> "ReleaseQuerySet":
+        """Releases for listing: their stored files (megabytes each) stay in the database."""
+        return self.defer("exchange", "jsonl_export", "csv_export")
+
+
 class Release(models.Model):
     """A frozen, versioned set of consolidated labels: its canonical exchange file (the TFDS
     JSON) is stored whole and identified by its sha256. Releases are never changed or deleted,
@@ -217,9 +223,15 @@ class Release(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sha256 = models.CharField(max_length=64)
     exchange = models.BinaryField(help_text="The canonical TFDS exchange JSON of the release.")
+    # A release never changes, so its other exports are written once, when it is made, and a
+    # download is a read of stored bytes.
+    jsonl_export = models.BinaryField(default=b"")
+    csv_export = models.BinaryField(default=b"")
     image_count = models.PositiveIntegerField()
     problematic_count = models.PositiveIntegerField()
     imagenet_m_count = models.PositiveIntegerField()
+
+    objects = ReleaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -79,7 +79,7 @@ def releases(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reviews/releases.html",
-        {"releases": Release.objects.defer("exchange"), "formats": EXPORT_FORMATS},
+        {"releases": Release.objects.without_content(), "formats": EXPORT_FORMATS},
     )
 
 

@@ -40,7 +40,7 @@ def _releases_page(request: HttpRequest, cut_form: CutReleaseForm, status: int =
         request,
         "reviews/releases.html",
         {
-            "releases": Release.objects.defer("exchange"),
+            "releases": Release.objects.without_content(),
             "formats": EXPORT_FORMATS,
             "cut_form": cut_form,
         },
@@ -134,7 +134,7 @@ def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
         {
             "before": old,
             "after": new,
-            "releases": Release.objects.defer("exchange"),
+            "releases": Release.objects.without_content(),
             "diff": changes,
             "changed_labels": len(changes.moves),
             "changed_images": len(by_image),

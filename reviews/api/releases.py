@@ -131,7 +131,7 @@ class ReleaseListView(generics.ListAPIView):
 
     def get_queryset(self):
         return (
-            Release.objects.defer("exchange")
+            Release.objects.without_content()
             .select_related("created_by")
             .order_by("-created_at", "-pk")
         )
@@ -156,7 +156,7 @@ class ReleaseDetailView(generics.RetrieveAPIView):
     lookup_field = "version"
 
     def get_queryset(self):
-        return Release.objects.defer("exchange").select_related("created_by")
+        return Release.objects.without_content().select_related("created_by")
 
 
 class IgnoreFormatNegotiation(APIView):

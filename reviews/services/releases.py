@@ -64,6 +64,8 @@ def _store(*, label_file: LabelFile, version: str, notes: str, source: str, crea
         created_by=created_by,
         sha256=hashlib.sha256(text).hexdigest(),
         exchange=text,
+        jsonl_export="".join(iter_jsonl(label_file)).encode(),
+        csv_export="".join(iter_csv(label_file)).encode(),
         image_count=len(label_file.images),
         problematic_count=len(label_file.problematic),
         imagenet_m_count=len(label_file.imagenet_m),
@@ -179,18 +181,23 @@ def cut_release(
     )
 
 
+EXPORT_FIELDS = {"tfds": "exchange", "jsonl": "jsonl_export", "csv": "csv_export"}
+EXPORT_CHUNK = 256 * 1024
+
+
 def iter_export(*, release: Release, export_format: str) -> Iterator[str]:
-    """The release in an export format, as text chunks (streamed, never one big string for
-    jsonl and csv; the tfds file is the stored canonical one, byte for byte)."""
+    """The release in an export format, as text chunks of the export stored with the release
+    (written once when it was made; the tfds one is the canonical file, byte for byte)."""
     if export_format not in EXPORT_FORMATS:
         raise ValidationError(f"Unknown format “{export_format}”: use {', '.join(EXPORT_FORMATS)}.")
-    if export_format == "tfds":
-        yield bytes(release.exchange).decode()
+    content = bytes(getattr(release, EXPORT_FIELDS[export_format]))
+    if not content:  # a release made before the stored exports existed
+        writer = iter_jsonl if export_format == "jsonl" else iter_csv
+        yield from writer(release_labels(release=release), checked=False)
         return
-    # The stored file was checked when the release was made and cannot change since.
-    label_file = release_labels(release=release)
-    writer = iter_jsonl if export_format == "jsonl" else iter_csv
-    yield from writer(label_file, checked=False)
+    for start in range(0, len(content), EXPORT_CHUNK):
+        # Every export is ASCII, so a chunk boundary never splits a character.
+        yield content[start : start + EXPORT_CHUNK].decode("ascii")
 
 
 def release_labels(*, release: Release) -> LabelFile:
