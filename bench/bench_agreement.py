@@ -18,7 +18,6 @@ import time
 import warnings
 from collections import defaultdict
 from datetime import timedelta
-from io import StringIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,10 +111,8 @@ def main() -> int:
 
         django.setup()
         import numpy as np
-        from django.core.management import call_command
         from django.db import connection
 
-        from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
         from annotator.models import Candidate, ValImage
         from reviews import agreement
         from reviews.agreement_selectors import panel_agreement
@@ -123,18 +120,9 @@ def main() -> int:
         from reviews.services.review_sets import create_review_set
 
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        call_command(
-            "import_predictions",
-            str(TESTBED_PREDICTIONS_20K),
-            "--index",
-            str(ANNOTATED_SUBSET_FILE),
-            "--exclude",
-            "fv_*",
-            verbosity=0,
-            stdout=StringIO(),
-            stderr=StringIO(),
-        )
+        from fullscale import import_real_testbed
+
+        import_real_testbed()
         lead = add_panel_member(username="lead", password="bench-pass-2026", lead=True)[0]
         experts = [
             add_panel_member(username=name, password="bench-pass-2026")[0]

@@ -17,7 +17,6 @@ import types
 import warnings
 from collections import defaultdict
 from datetime import timedelta
-from io import StringIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,32 +103,21 @@ def main() -> int:
         django.setup()
         from django.conf import settings
         from django.contrib.auth.decorators import login_required
-        from django.core.management import call_command
         from django.db import connection
         from django.http import HttpResponse
         from django.test import Client
         from django.test.utils import override_settings
         from django.urls import include, path
 
-        from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
         from annotator.models import Candidate, ValImage
         from reviews.services.panel import add_panel_member
         from reviews.services.review_sets import create_review_set
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         started = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        call_command(
-            "import_predictions",
-            str(TESTBED_PREDICTIONS_20K),
-            "--index",
-            str(ANNOTATED_SUBSET_FILE),
-            "--exclude",
-            "fv_*",
-            verbosity=0,
-            stdout=StringIO(),
-            stderr=StringIO(),
-        )
+        from fullscale import import_real_testbed
+
+        import_real_testbed()
         lead = add_panel_member(username="lead", password="bench-pass-2026", lead=True)[0]
         experts = [
             add_panel_member(username=name, password="bench-pass-2026")[0]

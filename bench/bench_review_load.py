@@ -22,7 +22,6 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from io import StringIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,27 +59,15 @@ def prepare(environment: dict[str, str]) -> tuple[int, list[str]]:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connections
+    from fullscale import import_real_testbed
     from rest_framework.authtoken.models import Token
 
-    from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
     from annotator.models import Candidate, ValImage
     from reviews.services.panel import add_panel_member
     from reviews.services.review_sets import create_review_set
 
-    call_command("migrate", verbosity=0)
-    call_command(
-        "import_predictions",
-        str(TESTBED_PREDICTIONS_20K),
-        "--index",
-        str(ANNOTATED_SUBSET_FILE),
-        "--exclude",
-        "fv_*",
-        verbosity=0,
-        stdout=StringIO(),
-        stderr=StringIO(),
-    )
+    import_real_testbed()
     lead = add_panel_member(username="lead", password="bench-pass-2026", lead=True)[0]
     review_set = create_review_set(
         name="annotated 20k", images=ValImage.objects.annotated_subset(), overlap=3, created_by=lead
