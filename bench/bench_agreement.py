@@ -10,12 +10,10 @@ disagree the way a real panel would, more on the contested labels.
 Run: ``.venv/bin/python bench/bench_agreement.py``.
 """
 
-import os
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
@@ -102,14 +100,9 @@ def timed(function, rounds: int = ROUNDS) -> tuple[list[float], object]:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-agreement-") as folder:
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
-        os.environ.pop("DJANGO_DEBUG", None)
-        warnings.filterwarnings("ignore", message="No directory at")
-        import django
+        from fullscale import setup_django
 
-        django.setup()
+        setup_django(folder)
         import numpy as np
         from django.db import connection
 

@@ -6,7 +6,6 @@ the candidates in NumPy, without a database. The import is the command end to en
 the same data again. Run: ``.venv/bin/python bench/bench_import_predictions.py``.
 """
 
-import os
 import statistics
 import sys
 import tempfile
@@ -36,12 +35,9 @@ def timed(
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-predictions-") as folder:
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
-        import django
+        from fullscale import setup_django
 
-        django.setup()
+        setup_django(folder)
         from django.core.management import call_command
         from django.db import connection
 

@@ -13,7 +13,6 @@ database. Run: ``.venv/bin/python bench/bench_releases.py``.
 import csv
 import io
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -87,12 +86,9 @@ def synthetic_documents(wnids, file_name_of) -> tuple[dict, dict]:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-releases-") as folder:
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
-        import django
+        from fullscale import setup_django
 
-        django.setup()
+        setup_django(folder)
         from django.core.management import call_command
         from django.db import connection
 

@@ -8,13 +8,11 @@ claim-next (which returns the task), the verdicts on every label, the submit; an
 ``login_required`` view returning "ok". Run: ``.venv/bin/python bench/bench_review_api.py``.
 """
 
-import os
 import statistics
 import sys
 import tempfile
 import time
 import types
-import warnings
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
@@ -92,15 +90,9 @@ def populate(lead, experts, review_set) -> tuple[int, int]:
 def main() -> int:
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="bench-review-api-") as folder:
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
-        os.environ.pop("DJANGO_DEBUG", None)
-        # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
-        warnings.filterwarnings("ignore", message="No directory at")
-        import django
+        from fullscale import setup_django
 
-        django.setup()
+        setup_django(folder)
         from django.conf import settings
         from django.contrib.auth.decorators import login_required
         from django.db import connection

@@ -1,7 +1,27 @@
 """Shared set-up of the full-scale benchmarks (not a benchmark itself): the real testbed's
 candidates for the 20,000 annotated images and a panel, in the database Django is set up with."""
 
+import os
+import sys
+import warnings
 from io import StringIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(folder: str) -> None:
+    """Django on a fresh SQLite file in ``folder``, with the production settings module."""
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
+    os.environ.pop("DJANGO_DEBUG", None)
+    # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; benchmarks need none.
+    warnings.filterwarnings("ignore", message="No directory at")
+    import django
+
+    django.setup()
 
 
 def import_real_testbed() -> None:

@@ -47,17 +47,13 @@ class Command(BaseCommand):
         if as_verdicts:
             self._seed(path=path, label=release, dry_run=dry_run)
             return
-        try:
-            with transaction.atomic():
-                made, label_file = import_release(
-                    data=path.read_bytes(), version=release, notes=notes, source=path.name
-                )
-                if dry_run:
-                    transaction.set_rollback(True)
-        except LabelFileError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
-        except ValidationError as exc:
-            raise CommandError(f"{path}: {' '.join(exc.messages)}") from exc
+        made, label_file = _all_or_nothing(
+            path,
+            dry_run,
+            lambda: import_release(
+                data=path.read_bytes(), version=release, notes=notes, source=path.name
+            ),
+        )
         verb = "Checked" if dry_run else "Imported"
         self.stdout.write(
             self.style.SUCCESS(
@@ -68,17 +64,11 @@ class Command(BaseCommand):
         )
 
     def _seed(self, *, path: Path, label: str, dry_run: bool) -> None:
-        try:
-            with transaction.atomic():
-                review_set, label_file = seed_consensus(
-                    data=path.read_bytes(), source=path.name, label=label
-                )
-                if dry_run:
-                    transaction.set_rollback(True)
-        except LabelFileError as exc:
-            raise CommandError(f"{path}: {exc}") from exc
-        except ValidationError as exc:
-            raise CommandError(f"{path}: {' '.join(exc.messages)}") from exc
+        review_set, label_file = _all_or_nothing(
+            path,
+            dry_run,
+            lambda: seed_consensus(data=path.read_bytes(), source=path.name, label=label),
+        )
         verb = "Checked" if dry_run else "Seeded the consensus with"
         self.stdout.write(
             self.style.SUCCESS(
@@ -88,3 +78,18 @@ class Command(BaseCommand):
                 f"{label_file.skipped_keys:,} keys skipped (not ILSVRC2012_val_)"
             )
         )
+
+
+def _all_or_nothing(path: Path, dry_run: bool, write):
+    """Run ``write`` in one transaction, rolled back for a dry run; bad input becomes a
+    CommandError naming the file."""
+    try:
+        with transaction.atomic():
+            result = write()
+            if dry_run:
+                transaction.set_rollback(True)
+    except LabelFileError as exc:
+        raise CommandError(f"{path}: {exc}") from exc
+    except ValidationError as exc:
+        raise CommandError(f"{path}: {' '.join(exc.messages)}") from exc
+    return result
