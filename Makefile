@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-16)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv chromium lint bench demo clean
+.PHONY: run serve test venv chromium lint bench demo clean
 
 $(STAMP): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -24,8 +24,19 @@ venv: $(STAMP)
 ## Serve the app with its demo on SQLite at http://$(HOST):$(PORT)
 run: venv
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=1 $(PY) manage.py createcachetable
 	DJANGO_DEBUG=1 $(PY) manage.py load_demo --if-empty
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## Serve for a panel: debug off, DATABASE_URL, migrations, static files, gunicorn on $(HOST):$(PORT)
+## (the environment it needs: README.md, "Run it for a panel")
+serve: venv
+	@test -n "$$DJANGO_SECRET_KEY" || { echo "DJANGO_SECRET_KEY is not set: see README.md, 'Run it for a panel'"; exit 1; }
+	@test -n "$$DATABASE_URL" || echo "DATABASE_URL is not set: serving the SQLite file db.sqlite3 (a panel should use PostgreSQL)"
+	DJANGO_DEBUG=0 $(PY) manage.py migrate --no-input
+	DJANGO_DEBUG=0 $(PY) manage.py createcachetable
+	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --no-input
+	DJANGO_DEBUG=0 HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c annotator/gunicorn.conf.py
 
 ## Run every test (the browser tests need Chromium: `make chromium` installs Debian's package)
 test: venv chromium

@@ -1,21 +1,16 @@
-"""Files for the demo: stand-in pictures named as real annotated validation images, and the
-testbed's real predictions for exactly those images, in the formats the import commands read.
+"""Files for the demo: stand-in pictures named as real annotated validation images, packed as
+the ``ILSVRC2012_img_val.tar`` that ``import_images`` reads.
 
-No ORM here; ``manage.py load_demo`` feeds these files through ``import_images`` and
-``import_predictions`` so the demo walks the same path as a real panel's data.
+No ORM here; ``manage.py load_demo`` feeds them through ``import_images`` so the demo walks the
+same path as a real panel's data (and the testbed archive through ``import_predictions``).
 """
 
-import io
-import json
 import tarfile
 from pathlib import Path
-
-import numpy as np
 
 from annotator.catalogue import (
     ANNOTATED_SUBSET_FILE,
     DATA_DIR,
-    TESTBED_PREDICTIONS_20K,
     file_name_of,
     image_number,
     read_dataset_index,
@@ -41,21 +36,3 @@ def write_picture_tar(destination: Path, assignments: dict[int, Path]) -> Path:
         for number, path in sorted(assignments.items()):
             archive.add(path, arcname=file_name_of(number))
     return destination
-
-
-def write_prediction_files(destination: Path, numbers: list[int]) -> Path:
-    """The real top-5 predictions of all 67 testbed models for ``numbers``: one ``.npy`` per model
-    in ``destination``, and ``index.json`` giving their row order. Returns the index path."""
-    destination.mkdir(parents=True, exist_ok=True)
-    index = read_dataset_index(ANNOTATED_SUBSET_FILE)
-    row_of = {image_number(name): row for row, (name, _) in enumerate(index)}
-    rows = [row_of[number] for number in numbers]
-    with tarfile.open(TESTBED_PREDICTIONS_20K, "r:xz") as archive:
-        for member in archive:
-            if not member.name.endswith(".npy"):
-                continue
-            predictions = np.load(io.BytesIO(archive.extractfile(member).read()))
-            np.save(destination / Path(member.name).name, predictions[rows])
-    index_path = destination / "index.json"
-    index_path.write_text(json.dumps({"image_filenames": [list(index[row]) for row in rows]}))
-    return index_path

@@ -21,6 +21,7 @@ from typing import IO, Any
 import numpy as np
 
 from annotator.catalogue import (
+    ANNOTATED_SUBSET_FILE,
     CLASS_COUNT,
     VALIDATION_IMAGE_COUNT,
     class_index_of_wnid,
@@ -142,6 +143,132 @@ def read_predictions(
             )
         raise PredictionFormatError("no predictions found")
     return found
+
+
+# --- one model, one class per image (a researcher's submission) --------------------------------
+
+SUBMISSION_COLUMNS = ("file_name", "label")
+
+
+def read_submission(data: bytes, *, file_name: str, file_format: str = "auto") -> ModelPredictions:
+    """One model's predictions, one class per image: a CSV with the header ``file_name,label``,
+    the same as JSON Lines, or a testbed ``.npy`` (top-1 first) whose rows follow the 20,000
+    annotated images' dataset JSON (20,000 rows) or the image numbers 1..50,000 (50,000 rows).
+    A label is a wnid or a class index. The model is nameless: the caller names it."""
+    if file_format not in FORMATS:
+        raise PredictionFormatError(f"unknown format {file_format!r}; expected one of {FORMATS}")
+    if file_format == "auto":
+        suffix = PurePosixPath(file_name.lower()).suffix
+        file_format = {".npy": "npy", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
+            suffix, ""
+        )
+        if not file_format:
+            raise PredictionFormatError(
+                f"{file_name}: cannot tell the format from the name (expected .csv, .jsonl or .npy)"
+            )
+    if file_format == "npy":
+        numbers, labels = _submission_from_npy(_load_npy(data, member=file_name), file_name)
+    else:
+        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        rows = _submission_csv_rows(text) if file_format == "csv" else _submission_jsonl_rows(text)
+        numbers, labels = _submission_from_rows(rows)
+    order = np.argsort(numbers, kind="stable")
+    return ModelPredictions(
+        name="",
+        source=file_name,
+        image_numbers=numbers[order].astype(IMAGE_NUMBER_DTYPE),
+        labels=labels[order].astype(LABEL_DTYPE).reshape(-1, 1),
+    )
+
+
+def _submission_from_npy(array: np.ndarray, member: str) -> tuple[np.ndarray, np.ndarray]:
+    if array.dtype.kind not in "iu" or array.ndim not in (1, 2) or 0 in array.shape:
+        raise PredictionFormatError(
+            f"{member}: expected integer class indices of shape (images,) or (images, k), "
+            f"got {array.dtype} {array.shape}"
+        )
+    top1 = array if array.ndim == 1 else array[:, 0]
+    if len(top1) == VALIDATION_IMAGE_COUNT:
+        numbers = np.arange(1, VALIDATION_IMAGE_COUNT + 1, dtype=np.int64)
+    elif len(top1) == len(annotated := read_dataset_index(ANNOTATED_SUBSET_FILE)):
+        numbers = np.array([image_number(name) for name, _ in annotated], dtype=np.int64)
+    else:
+        raise PredictionFormatError(
+            f"{member}: {len(top1):,} rows; a .npy needs 20,000 rows in the order of "
+            f"{ANNOTATED_SUBSET_FILE.name} or 50,000 rows in image-number order"
+        )
+    outside = np.flatnonzero((top1 < 0) | (top1 >= CLASS_COUNT))
+    if len(outside):
+        row = int(outside[0])
+        raise PredictionFormatError(
+            f"{member} row {row} (ILSVRC2012_val_{numbers[row]:08d}.JPEG): class index "
+            f"{top1[row]} outside 0..{CLASS_COUNT - 1}"
+        )
+    return numbers, top1.astype(np.int64)
+
+
+def _submission_csv_rows(text: IO[str]) -> Iterator[tuple[int, Any, Any]]:
+    reader = csv.reader(text)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise PredictionFormatError("line 1: empty file, expected the header file_name,label")
+        names = [column.strip() for column in header]
+        if sorted(names) != sorted(SUBMISSION_COLUMNS):
+            raise PredictionFormatError(
+                f"line 1: expected the header file_name,label, got {','.join(header)!r}"
+            )
+        at = [names.index(column) for column in SUBMISSION_COLUMNS]
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != 2:
+                raise PredictionFormatError(
+                    f"line {reader.line_num}: expected 2 columns, got {len(row)}"
+                )
+            yield reader.line_num, row[at[0]].strip(), row[at[1]]
+    except csv.Error as exc:
+        raise PredictionFormatError(f"line {reader.line_num}: malformed CSV ({exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise PredictionFormatError(f"after line {reader.line_num}: not UTF-8 text") from exc
+
+
+def _submission_jsonl_rows(text: IO[str]) -> Iterator[tuple[int, Any, Any]]:
+    line_number = 0
+    try:
+        for line_number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise PredictionFormatError(
+                    f"line {line_number}: malformed JSON ({exc.msg} at column {exc.colno})"
+                ) from exc
+            if not isinstance(record, dict):
+                raise PredictionFormatError(f"line {line_number}: not a JSON object")
+            missing = [key for key in SUBMISSION_COLUMNS if key not in record]
+            if missing:
+                raise PredictionFormatError(f"line {line_number}: missing {', '.join(missing)}")
+            yield line_number, record["file_name"], record["label"]
+    except UnicodeDecodeError as exc:
+        raise PredictionFormatError(f"after line {line_number}: not UTF-8 text") from exc
+
+
+def _submission_from_rows(rows: Iterable[tuple[int, Any, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    line_of: dict[int, int] = {}
+    labels: list[int] = []
+    for line, file_name, label in rows:
+        number = _image_number(file_name, line)
+        if number in line_of:
+            raise PredictionFormatError(
+                f"line {line}: {file_name} was already predicted on line {line_of[number]}"
+            )
+        line_of[number] = line
+        labels.append(_label(label, line))
+    if not labels:
+        raise PredictionFormatError("no predictions found")
+    return np.fromiter(line_of, dtype=np.int64, count=len(line_of)), np.array(labels)
 
 
 # --- the dataset index --------------------------------------------------------------------------

@@ -37,8 +37,12 @@ urlpatterns = [
     path("", include("reviews.adjudication_urls")),
     path("", include("reviews.agreement_urls")),
     path("", include("reviews.release_urls")),
+    path("", include("reviews.scoring_urls")),
+    path("", include("reviews.human_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "annotator.api.exceptions.page_not_found"

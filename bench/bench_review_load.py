@@ -14,15 +14,20 @@ Run: ``.venv/bin/python bench/bench_review_load.py`` (PostgreSQL on 127.0.0.1:54
 import http.client
 import json
 import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+
+from serving import (
+    cpu_seconds,
+    free_port,
+    latency_table,
+    scratch_database,
+    start_gunicorn,
+    stop_gunicorn,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -32,24 +37,6 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
 WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
 TARGET_SUBMITS = 150
-
-
-def admin_sql(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(statement)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def percentile(times: list[float], q: float) -> float:
-    ordered = sorted(times)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def prepare(environment: dict[str, str]) -> tuple[int, list[str]]:
@@ -117,63 +104,6 @@ def check(review_set_id: int) -> str:
     )
 
 
-def start_server(port: int, environment: dict[str, str]) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "annotator.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(THREADS),
-            "--keep-alive",
-            "30",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **environment},
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start listening within 60 s")
-
-
-def cpu_seconds(server: subprocess.Popen) -> float:
-    """CPU time used so far by gunicorn's workers (Linux /proc), to put the throughput in context."""
-    try:
-        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        total = 0
-        for pid in [server.pid, *map(int, children)]:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
-        return total / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return float("nan")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-
-
 class Expert(threading.Thread):
     """One client: claim -> verdicts on every label -> submit, until the time is up."""
 
@@ -226,74 +156,63 @@ class Expert(threading.Thread):
 
 def main() -> int:
     environment = {
-        "DATABASE_URL": f"{SERVER}/{DATABASE}",
         "DJANGO_SECRET_KEY": "bench-only",
         "DJANGO_SETTINGS_MODULE": "annotator.settings",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn speaks plain HTTP here
         # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
         "PYTHONWARNINGS": "ignore:No directory at",
     }
     os.environ.pop("DJANGO_DEBUG", None)
-    admin_sql(f'CREATE DATABASE "{DATABASE}"')
-    server = None
-    try:
+    with scratch_database(SERVER, DATABASE) as url:
+        environment["DATABASE_URL"] = url
         review_set_id, tokens = prepare(environment)
-        port = free_port()
-        server = start_server(port, environment)
-        # A short warm-up so that every worker has imported the app and opened its connection.
-        warm = [Expert(port, token, review_set_id, time.perf_counter() + 2) for token in tokens]
-        for client in warm:
-            client.start()
-        for client in warm:
-            client.join()
-        cpu_before, started = cpu_seconds(server), time.perf_counter()
-        clients = [Expert(port, token, review_set_id, started + SECONDS) for token in tokens]
-        for client in clients:
-            client.start()
-        for client in clients:
-            client.join()
-        elapsed = time.perf_counter() - started
-        server_cpu = cpu_seconds(server) - cpu_before
-        stop_server(server)
-
-        submits = sum(client.submits for client in clients)
-        errors = [error for client in clients for error in client.errors]
-        print(f"  {submits:,} submits in {elapsed:.1f} s: {submits / elapsed:.1f} submits/s")
-        print(
-            f"  machine: {os.cpu_count()} CPUs; gunicorn workers used {server_cpu:.1f} CPU s, "
-            f"{1000 * server_cpu / max(submits, 1):.1f} ms per claim + verdicts + submit"
-        )
-        print("    request      count    p50 ms   p95 ms   p99 ms")
-        every = []
-        for name in ("claim", "verdicts", "submit"):
-            samples = [t for client in clients for t in client.latency[name]]
-            every += samples
-            print(
-                f"    {name:10} {len(samples):7,} {statistics.median(samples) * 1000:9.1f}"
-                f" {percentile(samples, 0.95) * 1000:8.1f} {percentile(samples, 0.99) * 1000:8.1f}"
-            )
-        print(
-            f"    {'all':10} {len(every):7,} {statistics.median(every) * 1000:9.1f}"
-            f" {percentile(every, 0.95) * 1000:8.1f} {percentile(every, 0.99) * 1000:8.1f}"
-        )
-        print(f"  errors: {len(errors)}" + "".join(f"\n    {e}" for e in errors[:10]))
-        print(f"  {check(review_set_id)}")
-        met = submits / elapsed >= TARGET_SUBMITS and not errors
-        print(
-            f"  target (at least {TARGET_SUBMITS} submits/s with zero errors): "
-            f"{'met' if met else 'MISSED'}"
-        )
-    finally:
-        if server is not None:
-            stop_server(server)
+        server = start_gunicorn(free_port(), environment, workers=WORKERS, threads=THREADS)
         try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:  # Django may not have been set up
-            pass
-        admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+            clients, elapsed, server_cpu = drive(server, tokens, review_set_id)
+        finally:
+            stop_gunicorn(server)
+        report(clients, elapsed, server_cpu, review_set_id)
     return 0
+
+
+def drive(server, tokens: list[str], review_set_id: int) -> tuple[list, float, float]:
+    port = int(server.args[server.args.index("--bind") + 1].rsplit(":", 1)[1])
+    # A short warm-up so that every worker has imported the app and opened its connection.
+    warm = [Expert(port, token, review_set_id, time.perf_counter() + 2) for token in tokens]
+    for client in warm:
+        client.start()
+    for client in warm:
+        client.join()
+    cpu_before, started = cpu_seconds(server), time.perf_counter()
+    clients = [Expert(port, token, review_set_id, started + SECONDS) for token in tokens]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    return clients, time.perf_counter() - started, cpu_seconds(server) - cpu_before
+
+
+def report(clients: list, elapsed: float, server_cpu: float, review_set_id: int) -> None:
+    submits = sum(client.submits for client in clients)
+    errors = [error for client in clients for error in client.errors]
+    print(f"  {submits:,} submits in {elapsed:.1f} s: {submits / elapsed:.1f} submits/s")
+    print(
+        f"  machine: {os.cpu_count()} CPUs; gunicorn workers used {server_cpu:.1f} CPU s, "
+        f"{1000 * server_cpu / max(submits, 1):.1f} ms per claim + verdicts + submit"
+    )
+    latency = defaultdict(list)
+    for client in clients:
+        for name, samples in client.latency.items():
+            latency[name] += samples
+    print("\n".join(latency_table(latency, ["claim", "verdicts", "submit"])))
+    print(f"  errors: {len(errors)}" + "".join(f"\n    {e}" for e in errors[:10]))
+    print(f"  {check(review_set_id)}")
+    met = submits / elapsed >= TARGET_SUBMITS and not errors
+    print(
+        f"  target (at least {TARGET_SUBMITS} submits/s with zero errors): "
+        f"{'met' if met else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

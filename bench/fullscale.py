@@ -17,6 +17,8 @@ def setup_django(folder: str) -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
     os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
     os.environ.pop("DJANGO_DEBUG", None)
+    # Requests go to Django directly, without the TLS proxy production sits behind.
+    os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"
     # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; benchmarks need none.
     warnings.filterwarnings("ignore", message="No directory at")
     import django
@@ -24,8 +26,9 @@ def setup_django(folder: str) -> None:
     django.setup()
 
 
-def import_real_testbed() -> None:
-    """Migrate, then import the real 20k predictions as the original panel used them."""
+def import_real_testbed(*, all_models: bool = False) -> None:
+    """Migrate, then import the real 20k predictions as the original panel used them (the
+    ``fv_*`` models left out), or with ``all_models`` all 67 (``fv_*`` scored, not proposing)."""
     from django.core.management import call_command
 
     from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
@@ -36,7 +39,7 @@ def import_real_testbed() -> None:
         str(TESTBED_PREDICTIONS_20K),
         "--index",
         str(ANNOTATED_SUBSET_FILE),
-        "--exclude",
+        "--score-only" if all_models else "--exclude",
         "fv_*",
         verbosity=0,
         stdout=StringIO(),

@@ -1,12 +1,20 @@
-"""One exception handler for the API: rule violations from services become 4xx with a message."""
+"""One exception handler for the API: rule violations from services become 4xx with a message,
+a lost or locked database 503."""
+
+import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from reviews.services.reviewing import LeaseError
+
+logger = logging.getLogger(__name__)
 
 
 def _messages(exc: DjangoValidationError) -> str | dict:
@@ -20,7 +28,9 @@ def _messages(exc: DjangoValidationError) -> str | dict:
 
 def handle_exception(exc, context):
     """LeaseError -> 409 Conflict, other ValidationError -> 400, PermissionDenied -> 403; the
-    message is in ``detail`` (or, for field errors, keyed by field)."""
+    message is in ``detail`` (or, for field errors, keyed by field). A database that dropped the
+    connection or stayed locked -> 503: every service is atomic, so nothing of the request was
+    written and the client may simply try again."""
     if isinstance(exc, DjangoValidationError):
         messages = _messages(exc)
         code = (
@@ -28,9 +38,24 @@ def handle_exception(exc, context):
         )
         body = messages if isinstance(messages, dict) else {"detail": messages}
         return Response(body, status=code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", exc, exc_info=exc)
+        return Response(
+            {"detail": "The database is unavailable for a moment; nothing was saved. Try again."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     if isinstance(exc, PermissionDenied) and str(exc):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     return exception_handler(exc, context)
 
 
-__all__ = ["handle_exception"]
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for a URL that matches no route: JSON under /api/, like every API error
+    (a client that sends a malformed id gets the same answer as for an unknown one)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+__all__ = ["handle_exception", "page_not_found"]

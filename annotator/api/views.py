@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 
 from annotator import selectors
 from annotator.api import serializers
+from annotator.api.schema import BAD_PARAMETERS, NOT_FOUND, PAGE_NOT_FOUND
 from annotator.models import Classifier, ImageClass, ValImage
 
 
@@ -15,8 +16,14 @@ from annotator.models import Classifier, ImageClass, ValImage
         parameters=[
             OpenApiParameter("group", str, enum=["organism", "object", "dog"]),
             OpenApiParameter("q", str, description="An index, a wnid, or part of a name or gloss."),
-        ]
-    )
+        ],
+        responses={
+            200: serializers.ImageClassSerializer(many=True),
+            400: BAD_PARAMETERS,
+            404: PAGE_NOT_FOUND,
+        },
+    ),
+    retrieve=extend_schema(responses={200: serializers.ImageClassDetailSerializer, 404: NOT_FOUND}),
 )
 class ImageClassViewSet(viewsets.ReadOnlyModelViewSet):
     """The 1000 ILSVRC-2012 classes, by class index."""
@@ -38,7 +45,17 @@ class ImageClassViewSet(viewsets.ReadOnlyModelViewSet):
         return serializers.ImageClassSerializer
 
 
-@extend_schema_view(list=extend_schema(parameters=[serializers.ImageFilterSerializer]))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[serializers.ImageFilterSerializer],
+        responses={
+            200: serializers.ImageSerializer(many=True),
+            400: BAD_PARAMETERS,
+            404: PAGE_NOT_FOUND,
+        },
+    ),
+    retrieve=extend_schema(responses={200: serializers.ImageDetailSerializer, 404: NOT_FOUND}),
+)
 class ImageViewSet(viewsets.ReadOnlyModelViewSet):
     """The 50,000 validation images, by image number (``ILSVRC2012_val_<number>.JPEG``)."""
 
@@ -65,8 +82,14 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
         parameters=[
             OpenApiParameter("image", int, description="Only the candidates of this image number."),
             OpenApiParameter("label", int, description="Only candidates of this class index."),
-        ]
-    )
+        ],
+        responses={
+            200: serializers.CandidateSerializer(many=True),
+            400: BAD_PARAMETERS,
+            404: PAGE_NOT_FOUND,
+        },
+    ),
+    retrieve=extend_schema(responses={200: serializers.CandidateSerializer, 404: NOT_FOUND}),
 )
 class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
     """Candidate labels: the distinct top-1 predictions of the proposing models, per image."""
@@ -88,6 +111,12 @@ class CandidateViewSet(viewsets.ReadOnlyModelViewSet):
         return candidates
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={200: serializers.ClassifierSerializer(many=True), 404: PAGE_NOT_FOUND}
+    ),
+    retrieve=extend_schema(responses={200: serializers.ClassifierSerializer, 404: NOT_FOUND}),
+)
 class ClassifierViewSet(viewsets.ReadOnlyModelViewSet):
     """The testbed models whose predictions were imported, by name."""
 

@@ -115,6 +115,16 @@ def import_predictions(
 
 
 @transaction.atomic
+def register_score_only_model(model: ModelPredictions) -> Classifier:
+    """Register one new model that is scored but never proposes candidates (a researcher's
+    submission), so the candidates need no refresh. ``model.source`` says where it came from."""
+    _store_predictions(
+        [model], existing={}, score_only={model.name}, source=Path(""), progress=no_progress
+    )
+    return Classifier.objects.get(name=model.name)
+
+
+@transaction.atomic
 def refresh_candidates(*, progress: ProgressFactory = no_progress) -> CandidateRefresh:
     """Recompute the candidate labels of every image from the predictions of the proposing
     classifiers, and each image's candidate count."""
@@ -162,7 +172,8 @@ def _store_predictions(
         classifier.proposes = model.name not in score_only
         classifier.top_k = model.top_k
         classifier.image_count = model.image_count
-        classifier.source = f"{source.name}: {model.source}"[:500]
+        prefix = f"{source.name}: " if source.name else ""
+        classifier.source = f"{prefix}{model.source}"[:500]
         classifier.imported_at = now
         classifiers.append(classifier)
     Classifier.objects.bulk_create([c for c in classifiers if c.pk is None])

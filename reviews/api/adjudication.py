@@ -177,6 +177,7 @@ class QueueView(APIView):
         responses={
             200: CaseSerializer,
             204: OpenApiResponse(description="Nothing needs a lead."),
+            400: BAD_REQUEST,
             403: FORBIDDEN,
         },
     )

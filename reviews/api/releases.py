@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotator.api.schema import FORBIDDEN, PAGE_NOT_FOUND
 from annotator.models import Classifier
 from reviews.api.permissions import IsExpert, LeadsWrite
 from reviews.models import Release
@@ -46,7 +47,12 @@ class ReleaseCountsSerializer(serializers.Serializer):
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="The lead who cut it; null for a release imported from a file.",
+    )
     counts = ReleaseCountsSerializer(source="*", read_only=True)
 
     class Meta:
@@ -136,9 +142,13 @@ class ReleaseListView(generics.ListAPIView):
             .order_by("-created_at", "-pk")
         )
 
+    @extend_schema(responses={200: ReleaseSerializer(many=True), 404: PAGE_NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         request=InputSerializer,
-        responses={201: ReleaseSerializer, 400: BAD_REQUEST},
+        responses={201: ReleaseSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
         description="Cut a release (leads only): freeze the current consensus.",
     )
     def post(self, request: Request) -> Response:
@@ -154,6 +164,10 @@ class ReleaseDetailView(generics.RetrieveAPIView):
     permission_classes = [IsExpert]
     serializer_class = ReleaseSerializer
     lookup_field = "version"
+
+    @extend_schema(responses={200: ReleaseSerializer, 404: NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return Release.objects.without_content().select_related("created_by")

@@ -1,12 +1,12 @@
 """The review workflow API (claim, verdicts, flags, submit, history) and the token endpoint."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 
-from reviews.api import views
+from annotator.security import ObtainTokenView
+from reviews.api import human_labels, views
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("review-sets/", views.ReviewSetListView.as_view(), name="review-set-list"),
     path(
         "review-sets/<int:pk>/progress/",
@@ -26,4 +26,6 @@ urlpatterns = [
     path("reviews/<int:pk>/skip/", views.SkipView.as_view(), name="review-skip"),
     path("reviews/<int:pk>/history/", views.HistoryView.as_view(), name="review-history"),
     path("images/<int:number>/reviews/", views.ImageReviewsView.as_view(), name="image-reviews"),
+    path("humans/next/", human_labels.NextBlindImageView.as_view(), name="human-next"),
+    path("humans/labels/", human_labels.HumanLabelListView.as_view(), name="human-labels"),
 ]

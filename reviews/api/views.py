@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotator.api.schema import BAD_PARAMETERS, FORBIDDEN, PAGE_NOT_FOUND
 from annotator.models import ImageClass, ValImage
 from annotator.selectors import ImageFilters, image_list
 from reviews.api import serializers as out
@@ -104,9 +105,13 @@ class ReviewSetListView(generics.ListAPIView):
     def get_queryset(self):
         return active_review_sets().order_by("-created_at", "-pk")
 
+    @extend_schema(responses={200: out.ReviewSetSerializer(many=True), 404: PAGE_NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         request=InputSerializer,
-        responses={201: out.ReviewSetSerializer, 400: BAD_REQUEST},
+        responses={201: out.ReviewSetSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
         description="Create a review set (leads only) over the images in ``scope``.",
     )
     def post(self, request: Request) -> Response:
@@ -167,7 +172,13 @@ class ClaimView(APIView):
         OpenApiParameter(
             "image", int, description="Only reviews of this image number (leads: everyone's)."
         ),
-    ]
+    ],
+    responses={
+        200: out.ReviewListSerializer(many=True),
+        400: BAD_PARAMETERS,
+        403: FORBIDDEN,
+        404: OpenApiResponse(description="No such user, or no such page of the list."),
+    },
 )
 class ReviewListView(generics.ListAPIView):
     """Your own reviews, most recently changed first, to reopen and revise."""
@@ -178,7 +189,8 @@ class ReviewListView(generics.ListAPIView):
     def get_queryset(self):
         user = self.request.user
         params = self.request.query_params
-        username, image = params.get("expert"), params.get("image")
+        # A blank parameter is no filter, as in a form submitted with the field left empty.
+        username, image = params.get("expert") or None, params.get("image") or None
         if image is not None and not image.isdigit():
             raise ValidationError({"image": f"Expected an image number, got {image!r}."})
         if username is not None and username != user.get_username():

@@ -88,6 +88,24 @@ def imagenet_m_candidates(
             f"k must be between 1 and the number of models chosen ({len(classifiers)}), "
             f"not {min_wrong}."
         )
+    predictions = _top1_predictions(classifiers)
+    numbers, images, labels = _label_arrays(release_labels(release=release))
+    wrong = count_still_wrong(numbers, images, labels, predictions)
+    counts = wrong.sum(axis=0)
+    chosen = np.flatnonzero(counts >= min_wrong)
+    chosen = chosen[np.lexsort((numbers[chosen], -counts[chosen]))]
+    names = [classifier.name for classifier in classifiers]
+    return [
+        ImagenetMCandidate(
+            number=int(numbers[i]),
+            wrong_models=[names[m] for m in np.flatnonzero(wrong[:, i]).tolist()],
+        )
+        for i in chosen.tolist()
+    ]
+
+
+def _top1_predictions(classifiers: Sequence[Classifier]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each classifier's (image numbers, top-1 labels); ValidationError naming those without."""
     stored = {p.classifier_id: p for p in Predictions.objects.filter(classifier__in=classifiers)}
     missing = [c.name for c in classifiers if c.pk not in stored]
     if missing:
@@ -102,19 +120,21 @@ def imagenet_m_candidates(
                 labels.reshape(-1, classifier.top_k)[:, 0],
             )
         )
-    numbers, images, labels = _label_arrays(release_labels(release=release))
-    wrong = count_still_wrong(numbers, images, labels, predictions)
-    counts = wrong.sum(axis=0)
-    chosen = np.flatnonzero(counts >= min_wrong)
-    chosen = chosen[np.lexsort((numbers[chosen], -counts[chosen]))]
-    names = [classifier.name for classifier in classifiers]
-    return [
-        ImagenetMCandidate(
-            number=int(numbers[i]),
-            wrong_models=[names[m] for m in np.flatnonzero(wrong[:, i]).tolist()],
-        )
-        for i in chosen.tolist()
-    ]
+    return predictions
+
+
+def hardest_images(
+    *, label_file: LabelFile, classifiers: Sequence[Classifier], count: int
+) -> list[int]:
+    """The ``count`` scored images that most of the classifiers get wrong (then by number): a
+    stand-in ImageNet-M where no panel picked one."""
+    if not classifiers:
+        return []
+    numbers, images, labels = _label_arrays(label_file)
+    wrong = count_still_wrong(numbers, images, labels, _top1_predictions(classifiers))
+    misses = wrong.sum(axis=0)
+    order = np.lexsort((numbers, -misses))[:count]
+    return sorted(numbers[order].tolist())
 
 
 def parse_imagenet_m(file_names: Sequence[str]) -> list[int]:

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from annotator.demo import demo_assignments
 from annotator.models import Candidate, Classifier, ValImage
+from reviews.models import Release, ReleaseImage
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,13 @@ def test_demo_loads_stand_in_pictures_predictions_and_users(demo):
         "fv_16k_model",
         "fv_64k",
     }
-    assert Candidate.objects.exclude(image__in=pictured).count() == 0
+    # The 20,000 annotated images carry their real candidates, pictured or not.
+    assert Candidate.objects.values("image").distinct().count() == 20_000
     assert not pictured.filter(candidate_count=0).exists()
+    # The leaderboard's release: ReaL-derived labels of the annotated images but the pictured.
+    release = Release.objects.get(version="0.9.0")
+    assert release.image_count == 20_000 - 120
+    assert not ReleaseImage.objects.filter(image__in=pictured).exists()
     assert authenticate(username="lead", password="lead-demo-2026").is_superuser
     assert authenticate(username="expert1", password="expert1-demo-2026") is not None
     assert "expert3" in demo and "lead-demo-2026" in demo
@@ -60,3 +66,7 @@ def test_demo_pages_render_with_the_real_candidates(demo, client):
     assert listing.context["page"].paginator.count == 120
     thumbnail = client.get(reverse("annotator:picture", args=[image.number, "thumbnail"]))
     assert thumbnail.status_code == 200
+    leaderboard = client.get(reverse("scores:leaderboard", args=["0.9.0"]))
+    rows = leaderboard.context["rows"]
+    assert len(rows) == 67 and all(row.summary for row in rows)
+    assert rows[0].name == "pnasnet_large_tf"  # the best of the testbed on these labels

@@ -6,6 +6,7 @@ from annotator.models import ValImage
 from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set
 from tests.factories import make_candidates
+from tests.reviews.scoring_fixtures import make_release
 
 
 @pytest.fixture
@@ -46,3 +47,9 @@ def review_set(lead, images):
         overlap=2,
         created_by=lead,
     )
+
+
+@pytest.fixture
+def small_release(db):
+    """Release 1.0.0: one image of every class (see tests/reviews/scoring_fixtures.py)."""
+    return make_release()

@@ -6,13 +6,16 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management import BaseCommand, call_command
 
-from annotator.demo import demo_assignments, write_picture_tar, write_prediction_files
+from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
+from annotator.demo import demo_assignments, write_picture_tar
 from annotator.models import Classifier, ValImage
 from reviews.models import ReviewOrder
 from reviews.services.panel import add_panel_member
+from reviews.services.real_release import import_real_release
 from reviews.services.review_sets import create_review_set
 
 DEMO_REVIEW_SET = "Demo pictures"
+DEMO_RELEASE = "0.9.0"
 
 # Demo accounts only: the passwords are printed and published in README.md.
 DEMO_USERS = [
@@ -25,9 +28,9 @@ DEMO_USERS = [
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: about 100 stand-in pictures under the names of real annotated "
-        "validation images, the real predictions of the 67 testbed models for them, a panel "
-        "lead and three experts."
+        "Load the demo: 120 stand-in pictures under the names of real annotated validation "
+        "images, the real predictions of the 67 testbed models for the 20,000 annotated images, "
+        "a release of labels derived from ReaL for the leaderboard, a panel lead and three experts."
     )
 
     def add_arguments(self, parser):
@@ -53,23 +56,30 @@ class Command(BaseCommand):
             folder = Path(folder)
             tar = write_picture_tar(folder / "demo_pictures.tar", assignments)
             call_command("import_images", str(tar), "--stand-in", **quiet)
-            index = write_prediction_files(folder / "predictions", sorted(assignments))
-            # All 67 models are imported; like the original panel, the three weak Fisher-vector
-            # models do not propose candidates.
-            call_command(
-                "import_predictions",
-                str(folder / "predictions"),
-                "--index",
-                str(index),
-                "--score-only",
-                "fv_*",
-                **quiet,
-            )
+        # The real predictions of all 67 models for the 20,000 annotated images (so that models
+        # can be scored); like the original panel, the three weak Fisher-vector models do not
+        # propose candidates.
+        call_command(
+            "import_predictions",
+            str(TESTBED_PREDICTIONS_20K),
+            "--index",
+            str(ANNOTATED_SUBSET_FILE),
+            "--score-only",
+            "fv_*",
+            **quiet,
+        )
         for username, password, is_lead in DEMO_USERS:
             user, _ = add_panel_member(username=username, password=password, lead=is_lead)
             if is_lead:
                 user.is_superuser = True
                 user.save(update_fields=["is_superuser"])
+        # A release of real labels (derived from ReaL) for the leaderboard. It leaves out the
+        # demo pictures' images: images of a release can no longer be revised or adjudicated.
+        import_real_release(
+            version=DEMO_RELEASE,
+            leave_out=assignments,
+            created_by=User.objects.get(username="lead"),
+        )
         create_review_set(
             name=DEMO_REVIEW_SET,
             description="The demo's stand-in pictures, two experts each, most model disagreement first.",
@@ -80,7 +90,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo loaded: {len(assignments)} stand-in pictures in the review set “{DEMO_REVIEW_SET}”."
+                f"Demo loaded: {len(assignments)} stand-in pictures in the review set "
+                f"“{DEMO_REVIEW_SET}”; release {DEMO_RELEASE} (labels derived from ReaL) on the "
+                "leaderboard."
             )
         )
         self._print_logins()

@@ -6,6 +6,8 @@
 // picture has decoded, in a single frame; the time from the key press to that frame is recorded
 // as the performance measure "review:next-image".
 
+import { createClassSearch } from "./class_search.js";
+
 // ---- the API client: the session cookie plus the CSRF header; errors as ApiError ----------
 
 class ApiError extends Error {
@@ -136,8 +138,6 @@ const ONCE_KEYS = new Set(["c", "w", "u", "x", "s", "b", "z", "Enter", "Delete",
 const TEXT_SAVE_DELAY_MS = 500;
 const RETRY_DELAY_MS = 3000;
 const SERVER_ERROR_RETRIES = 3;
-const SEARCH_DELAY_MS = 120;
-const SEARCH_RESULTS = 12;
 const NEXT_IMAGE_MEASURE = "review:next-image";
 
 // The steps between the submit key and the next picture, as performance measures too.
@@ -465,8 +465,7 @@ async function show(task, { startedAt } = {}) {
   el.comment.value = task.comment ?? "";
   el.skip.disabled = task.status !== "draft";
   el.submitLabel.textContent = task.status === "draft" ? "Submit" : "Save and go on";
-  closeSearch();
-  el.search.value = "";
+  classSearch.clear();
 
   state.task = task;
   state.labels = task.labels.map((label) => ({ ...label }));
@@ -1030,152 +1029,18 @@ el.zoomButton.addEventListener("click", zoomToggle);
 el.zoomIn.addEventListener("click", () => zoomBy(ZOOM_STEP));
 el.zoomOut.addEventListener("click", () => zoomBy(1 / ZOOM_STEP));
 
-// ---- class search ------------------------------------------------------------------------
+// ---- class search (static/js/reviews/class_search.js) -------------------------------------
 
-const search = { timer: null, abort: null, results: [], active: -1 };
-
-function rank(results, query) {
-  const q = query.trim().toLowerCase();
-  const score = (choice) => {
-    const names = choice.names.map((name) => name.toLowerCase());
-    if (String(choice.index) === q || choice.wnid === q || names.includes(q)) return 0;
-    if (names.some((name) => name.startsWith(q))) return 1;
-    if (names.some((name) => name.split(/[\s,'-]+/).some((word) => word.startsWith(q)))) return 2;
-    if (names.some((name) => name.includes(q))) return 3;
-    return 4;
-  };
-  return results
-    .map((choice, order) => ({ choice, order, score: score(choice) }))
-    .sort((a, b) => a.score - b.score || a.order - b.order)
-    .map((entry) => entry.choice);
-}
-
-function closeSearch() {
-  clearTimeout(search.timer);
-  search.abort?.abort();
-  search.results = [];
-  search.active = -1;
-  el.results.hidden = true;
-  el.results.replaceChildren();
-  el.search.setAttribute("aria-expanded", "false");
-  el.search.removeAttribute("aria-activedescendant");
-  el.searchStatus.textContent = "";
-}
-
-function renderResults(total) {
-  const present = new Set(state.labels.map((label) => label.label));
-  el.results.replaceChildren(
-    ...search.results.map((choice, position) => {
-      const option = document.createElement("li");
-      option.id = `class-option-${position}`;
-      option.setAttribute("role", "option");
-      option.dataset.position = position;
-      option.setAttribute("aria-selected", String(position === search.active));
-      const already = present.has(choice.index);
-      if (already) option.setAttribute("aria-disabled", "true");
-      const name = document.createElement("span");
-      name.className = "option-name";
-      name.textContent = choice.name;
-      const wnid = document.createElement("span");
-      wnid.className = "wnid";
-      wnid.textContent = ` ${choice.wnid} · class ${choice.index}${already ? " · already a label" : ""}`;
-      const details = document.createElement("span");
-      details.className = "option-gloss";
-      const synonyms = choice.names.slice(1);
-      details.textContent = (synonyms.length ? `also: ${synonyms.join(", ")}. ` : "") + choice.gloss;
-      option.append(name, wnid, details);
-      return option;
-    }),
-  );
-  const shown = search.results.length;
-  el.results.hidden = !shown;
-  el.search.setAttribute("aria-expanded", String(Boolean(shown)));
-  el.searchStatus.textContent = !shown
-    ? "No class matches."
-    : total > shown
-      ? `${shown} of ${total} matching classes: type more to narrow them.`
-      : `${shown} matching class${shown === 1 ? "" : "es"}: ↓ ↑ to choose, Enter to add.`;
-  if (search.active >= 0) {
-    el.search.setAttribute("aria-activedescendant", `class-option-${search.active}`);
-  } else {
-    el.search.removeAttribute("aria-activedescendant");
-  }
-}
-
-async function runSearch(query) {
-  search.abort?.abort();
-  const controller = new AbortController();
-  search.abort = controller;
-  try {
-    const page = await api.get(`classes/?q=${encodeURIComponent(query)}`, {
-      signal: controller.signal,
-    });
-    if (controller.signal.aborted) return;
-    search.results = rank(page.results, query).slice(0, SEARCH_RESULTS);
-    search.active = search.results.length ? 0 : -1;
-    renderResults(page.count ?? page.results.length);
-  } catch (error) {
-    if (error.name !== "AbortError") el.searchStatus.textContent = `Search failed: ${error.message}`;
-  }
-}
-
-function chooseResult(position) {
-  const choice = search.results[position];
-  if (!choice) return;
-  if (state.labels.some((label) => label.label === choice.index)) {
-    announce(`${choice.name} is already a label.`);
-    return;
-  }
-  closeSearch();
-  el.search.value = "";
-  addClass(choice);
-}
-
-el.search.addEventListener("input", () => {
-  clearTimeout(search.timer);
-  const query = el.search.value.trim();
-  if (!query) {
-    closeSearch();
-    return;
-  }
-  search.timer = setTimeout(() => runSearch(query), SEARCH_DELAY_MS);
-});
-
-el.search.addEventListener("keydown", (event) => {
-  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-    event.preventDefault();
-    if (!search.results.length) return;
-    const step = event.key === "ArrowDown" ? 1 : -1;
-    search.active = (search.active + step + search.results.length) % search.results.length;
-    renderResults(search.results.length);
-    el.results.children[search.active]?.scrollIntoView({ block: "nearest" });
-  } else if (event.key === "Enter") {
-    event.preventDefault();
-    event.stopPropagation();
-    chooseResult(search.active >= 0 ? search.active : 0);
-  } else if (event.key === "Escape") {
-    event.preventDefault();
-    event.stopPropagation();
-    if (!el.results.hidden) {
-      closeSearch();
-    } else {
-      el.search.value = "";
-      select(state.selected);
-    }
-  }
-});
-
-el.search.addEventListener("blur", () => {
-  // Let a click on an option land first.
-  setTimeout(() => {
-    if (document.activeElement !== el.search) closeSearch();
-  }, 150);
-});
-
-el.results.addEventListener("mousedown", (event) => event.preventDefault());
-el.results.addEventListener("click", (event) => {
-  const option = event.target.closest("[role=option]");
-  if (option) chooseResult(Number(option.dataset.position));
+const classSearch = createClassSearch({
+  input: el.search,
+  results: el.results,
+  status: el.searchStatus,
+  find: (query, options) => api.get(`classes/?q=${encodeURIComponent(query)}`, options),
+  taken: (choice) =>
+    state.labels.some((label) => label.label === choice.index) ? "already a label" : "",
+  onTaken: (choice) => announce(`${choice.name} is already a label.`),
+  onChoose: (choice) => addClass(choice),
+  onEscape: () => select(state.selected),
 });
 
 // ---- pointer input on the labels, flags and buttons ----------------------------------------

@@ -1,0 +1,144 @@
+"""Shared by the load benchmarks and the fault tests (not a benchmark itself): a scratch
+PostgreSQL database, gunicorn on 127.0.0.1, its workers, and latency percentiles."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+
+
+def admin_sql(server: str, statement: str) -> None:
+    """Run one statement on the server's ``postgres`` database (CREATE / DROP DATABASE)."""
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
+        connection.execute(statement)
+
+
+@contextmanager
+def scratch_database(server: str, name: str) -> Iterator[str]:
+    """A new PostgreSQL database, dropped on the way out whatever happened; yields its URL."""
+    admin_sql(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server}/{name}"
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # Django may not have been set up
+            pass
+        admin_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(
+    port: int,
+    environment: dict[str, str],
+    *,
+    workers: int,
+    threads: int = 1,
+    app: str = "annotator.wsgi:application",
+    stderr=None,
+) -> subprocess.Popen:
+    """gunicorn serving ``app`` on 127.0.0.1:``port`` in its own process group; returns once it
+    accepts connections."""
+    server = subprocess.Popen(
+        [
+            str(GUNICORN),
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **environment},
+        start_new_session=True,
+        stderr=stderr,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    stop_gunicorn(server)
+    raise RuntimeError("gunicorn did not start listening within 60 s")
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    """TERM the whole process group, KILL it if it lingers."""
+    if server.poll() is None:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        except ProcessLookupError:
+            pass
+
+
+def worker_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master's worker processes (Linux /proc)."""
+    path = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    try:
+        return [int(pid) for pid in path.read_text().split()]
+    except OSError:
+        return []
+
+
+def cpu_seconds(server: subprocess.Popen) -> float:
+    """CPU time used so far by gunicorn and its workers (Linux /proc)."""
+    try:
+        total = 0
+        for pid in [server.pid, *worker_pids(server)]:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        return total / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+
+
+def percentile(times: list[float], q: float) -> float:
+    ordered = sorted(times)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def latency_table(latency: dict[str, list[float]], kinds: list[str]) -> list[str]:
+    """Lines of count, p50, p95 and p99 in milliseconds per request kind, and over all."""
+    lines = ["    request      count    p50 ms   p95 ms   p99 ms"]
+    every = []
+    for name in [*kinds, "all"]:
+        samples = every if name == "all" else latency.get(name, [])
+        if name != "all":
+            every = every + samples
+        lines.append(
+            f"    {name:10} {len(samples):7,} {percentile(samples, 0.5) * 1000:9.1f}"
+            f" {percentile(samples, 0.95) * 1000:8.1f} {percentile(samples, 0.99) * 1000:8.1f}"
+        )
+    return lines

@@ -1,0 +1,11 @@
+"""Blind labelling pages: the labelling page and the person's own answers."""
+
+from django.urls import path
+
+from reviews import human_views
+
+app_name = "humans"
+urlpatterns = [
+    path("humans/", human_views.answers, name="answers"),
+    path("humans/label/", human_views.label, name="label"),
+]

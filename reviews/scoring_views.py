@@ -1,0 +1,205 @@
+"""The leaderboard of a release, a model's (or person's) page, and scoring an uploaded model.
+
+Any logged-in user may read them and upload a model: researchers need not be panel members.
+"""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from annotator.catalogue import class_wnids
+from annotator.models import Classifier, ImageClass
+from annotator.prediction_files import PredictionFormatError, read_submission
+from reviews.models import Release
+from reviews.scoring import ScoreError, uncovered_classes, wrong_images
+from reviews.scoring_selectors import (
+    SORT_KEYS,
+    leaderboard_rows,
+    missed_images,
+    scatter,
+    worst_classes,
+)
+from reviews.services.scoring import (
+    release_scores,
+    release_table_of,
+    score_detail,
+    score_uploaded,
+    submit_model,
+)
+
+MISSED_PER_PAGE = 50
+DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "ANNOTATOR_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+
+
+class EvaluateForm(forms.Form):
+    predictions = forms.FileField(
+        help_text="CSV file_name,label · JSON Lines {file_name, label} · testbed .npy; "
+        "a label is a wnid or a class index."
+    )
+    name = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="To keep the model on every leaderboard; leave empty to score it only.",
+    )
+
+    def clean_predictions(self):
+        upload = self.cleaned_data["predictions"]
+        limit = max_upload_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                f"{upload.name} is {upload.size:,} bytes; uploads are limited to {limit:,} bytes."
+            )
+        try:
+            return read_submission(upload.read(), file_name=upload.name)
+        except PredictionFormatError as exc:
+            raise ValidationError(f"{upload.name}: {exc}") from exc
+
+
+def _release(version: str) -> Release:
+    return get_object_or_404(Release.objects.without_content(), version=version)
+
+
+@login_required
+@require_GET
+def latest(request: HttpRequest) -> HttpResponse:
+    """The leaderboard of the newest release."""
+    newest = Release.objects.without_content().first()
+    if newest is None:
+        return render(request, "reviews/leaderboard.html", {"release": None})
+    return redirect("scores:leaderboard", version=newest.version)
+
+
+def _leaderboard_page(request, release, form, result=None, status=200) -> HttpResponse:
+    entries = release_scores(release=release)
+    sort = request.GET.get("sort", "multi_label")
+    return render(
+        request,
+        "reviews/leaderboard.html",
+        {
+            "release": release,
+            "releases": Release.objects.without_content(),
+            "rows": leaderboard_rows(entries, sort),
+            "sort": sort if sort in SORT_KEYS else "multi_label",
+            "sort_keys": SORT_KEYS,
+            "plot": scatter(entries),
+            "release_problem": uncovered_classes(release_table_of(release)),
+            "form": form,
+            "result": result,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def leaderboard(request: HttpRequest, version: str) -> HttpResponse:
+    """Every model and person scored on the release, sortable, with the paper's scatter plot."""
+    return _leaderboard_page(request, _release(version), EvaluateForm())
+
+
+@login_required
+@require_POST
+def evaluate(request: HttpRequest, version: str) -> HttpResponse:
+    """Score an uploaded model on the release; with a name, keep it for every leaderboard."""
+    release = _release(version)
+    form = EvaluateForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _leaderboard_page(request, release, form, status=400)
+    predictions = form.cleaned_data["predictions"]
+    name = form.cleaned_data["name"].strip()
+    try:
+        result = score_uploaded(release=release, predictions=predictions)
+        if name:
+            submit_model(
+                name=name,
+                predictions=predictions,
+                file_name=request.FILES["predictions"].name,
+                submitted_by=request.user,
+            )
+    except (ScoreError, ValidationError) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        form.add_error(None, message)
+        return _leaderboard_page(request, release, form, status=400)
+    if name:
+        messages.success(request, f"{name} is kept and scored on every release.")
+        return redirect("scores:model", version=version, name=name)
+    return _leaderboard_page(request, release, EvaluateForm(), result=result.summary())
+
+
+def _detail_page(request: HttpRequest, version: str, name: str, kind: str) -> HttpResponse:
+    release = _release(version)
+    try:
+        detail = score_detail(release=release, name=name, kind=kind)
+    except (Classifier.DoesNotExist, get_user_model().DoesNotExist) as exc:
+        raise Http404(f"No {kind} named {name}.") from exc
+    other = None
+    others = Release.objects.without_content().exclude(pk=release.pk)
+    against = request.GET.get("against")
+    if against:
+        other_release = get_object_or_404(others, version=against)
+        other_detail = score_detail(release=other_release, name=name, kind=kind)
+        other = {
+            "release": other_release,
+            "summary": other_detail.summary,
+            "error": other_detail.error,
+        }
+    context = {
+        "release": release,
+        "detail": detail,
+        "kind": kind,
+        "others": others,
+        "other": other,
+        "query": f"against={against}" if other else "",
+    }
+    if detail.summary is not None:
+        wrong = wrong_images(detail.table, detail.top1)
+        page = Paginator(range(len(wrong)), MISSED_PER_PAGE).get_page(request.GET.get("page"))
+        missed = missed_images(detail, wrong[page.start_index() - 1 : page.end_index()])
+        names = dict(ImageClass.objects.values_list("pk", "names"))
+        wnids = class_wnids()
+        per_class = detail.per_class
+        context.update(
+            worst=worst_classes(detail),
+            missed=missed,
+            missed_total=len(wrong),
+            page=page,
+            class_table=[
+                {
+                    "index": c,
+                    "wnid": wnids[c],
+                    "name": names[c][0],
+                    "images": per_class["images"][c],
+                    "right": per_class["right"][c],
+                    "strict": per_class["strict"][c],
+                    "original": per_class["original"][c],
+                }
+                for c in range(len(per_class["images"]))
+                if per_class["images"][c]
+            ],
+        )
+    return render(request, "reviews/score_detail.html", context)
+
+
+@login_required
+@require_GET
+def model_detail(request: HttpRequest, version: str, name: str) -> HttpResponse:
+    """A model's scores, worst classes and the images it gets wrong; against another release."""
+    return _detail_page(request, version, name, "model")
+
+
+@login_required
+@require_GET
+def person_detail(request: HttpRequest, version: str, username: str) -> HttpResponse:
+    """A person's blind answers scored like a model."""
+    return _detail_page(request, version, username, "person")
