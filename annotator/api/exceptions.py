@@ -5,7 +5,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import status
@@ -27,7 +27,8 @@ def _messages(exc: DjangoValidationError) -> str | dict:
 
 
 def handle_exception(exc, context):
-    """LeaseError -> 409 Conflict, other ValidationError -> 400, PermissionDenied -> 403; the
+    """LeaseError -> 409 Conflict, other ValidationError or a DataError -> 400,
+    PermissionDenied -> 403; the
     message is in ``detail`` (or, for field errors, keyed by field). A database that dropped the
     connection or stayed locked -> 503: every service is atomic, so nothing of the request was
     written and the client may simply try again."""
@@ -44,6 +45,13 @@ def handle_exception(exc, context):
             {"detail": "The database is unavailable for a moment; nothing was saved. Try again."},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "2"},
+        )
+    if isinstance(exc, DataError):
+        # A value the database refuses as such: a NUL character in text (PostgreSQL), a number
+        # out of the column's range. The request is at fault, and nothing was written.
+        return Response(
+            {"detail": f"A value in the request cannot be stored or searched: {exc}".strip()},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, PermissionDenied) and str(exc):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)

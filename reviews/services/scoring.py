@@ -278,13 +278,15 @@ def score_detail(*, release: Release, name: str, kind: str = "model") -> ScoreDe
         )
         lookup = {"classifier": classifier}
     release_scores(release=release)  # fills the cache where it is stale
-    row = ModelScore.objects.get(release=release, **lookup)
-    error = row.summary.get("error")
+    row = ModelScore.objects.filter(release=release, **lookup).first()
+    # Only people with blind answers are scored.
+    summary = row.summary if row else {"error": "no blind answers yet"}
+    error = summary.get("error")
     return ScoreDetail(
         name=name,
         kind=kind,
-        summary=None if error else row.summary,
-        per_class=row.per_class,
+        summary=None if error else summary,
+        per_class=row.per_class if row else {},
         error=error,
         table=table,
         top1=top1,

@@ -9,6 +9,7 @@ FAULT_SQLITE_TIMEOUT  seconds a SQLite connection waits for a lock (20 in the se
 """
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -28,7 +29,8 @@ _log = reviewing._log
 def _pause_in_first_submit(review, actor, action, before=None, after=None):
     if MARKER and action == "submit":
         backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else 0
-        draft = Path(f"{MARKER}.{os.getpid()}")
+        # One name per thread: gunicorn's threads of one worker submit at the same time.
+        draft = Path(f"{MARKER}.{os.getpid()}.{threading.get_ident()}")
         draft.write_text(f"{os.getpid()} {backend} {review.pk}")
         try:
             os.link(draft, MARKER)  # atomic: only the first submit pauses
@@ -38,7 +40,7 @@ def _pause_in_first_submit(review, actor, action, before=None, after=None):
             deadline = time.monotonic() + 15
             while not Path(f"{MARKER}.go").exists() and time.monotonic() < deadline:
                 time.sleep(0.02)
-        draft.unlink()
+        draft.unlink(missing_ok=True)
     _log(review, actor, action, before=before, after=after)
 
 

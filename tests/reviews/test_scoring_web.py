@@ -167,3 +167,10 @@ def test_the_api_refuses_a_bad_upload_with_the_line(client, researcher, small_re
 
 def test_the_api_needs_authentication(client, small_release):
     assert client.get(reverse("scores:api-list", args=["1.0.0"])).status_code in (401, 403)
+
+
+def test_a_person_without_blind_answers_has_no_score_yet(client, researcher, small_release):
+    page = client.get(reverse("scores:person", args=["1.0.0", "rita"]))
+    assert "Not scored on 1.0.0: no blind answers yet." in page.content.decode()
+    data = client.get(reverse("scores:api-person", args=["1.0.0", "rita"])).json()
+    assert data["summary"] is None and data["error"] == "no blind answers yet"
