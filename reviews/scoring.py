@@ -107,6 +107,18 @@ class ClassOrder:
     accepted: np.ndarray
     correct: np.ndarray
 
+    @cached_property
+    def cells(self) -> np.ndarray:
+        """A flat (images x (classes + 1)) table: 2 for a correct label of a scored image, 1 for
+        an unclear one, else 0; problematic images' rows stay 0."""
+        stride = CLASS_COUNT + 1
+        cells = np.zeros(len(self.order) * stride, dtype=np.uint8)
+        for positions, value in ((self.accepted, ACCEPTED), (self.correct, CORRECT)):
+            rows, labels = np.divmod(positions, CLASS_COUNT)
+            keep = self.scored[rows]
+            cells[rows[keep] * stride + labels[keep]] = value
+        return cells
+
 
 def _positions(keys: np.ndarray, numbers: np.ndarray, position: np.ndarray) -> np.ndarray:
     """Sorted ``number * CLASS_COUNT + label`` keys as ``image * CLASS_COUNT + label`` with the
@@ -118,13 +130,12 @@ def _positions(keys: np.ndarray, numbers: np.ndarray, position: np.ndarray) -> n
 ACCEPTED, CORRECT = 1, 2  # cell values of the lookup table: unclear, correct
 
 
-def _judge(by_class: "ClassOrder", keys: np.ndarray) -> np.ndarray:
-    """(models, images): 2 where the prediction is a correct label, 1 where unclear, else 0;
-    one gather from a flat (images x classes) table."""
-    cells = np.zeros(len(by_class.order) * CLASS_COUNT, dtype=np.uint8)
-    cells[by_class.accepted] = ACCEPTED
-    cells[by_class.correct] = CORRECT
-    return cells[keys]
+def _judge(by_class: "ClassOrder", top1: np.ndarray) -> np.ndarray:
+    """(models, images), images in class order: 2 where the prediction is a correct label of a
+    scored image, 1 where it is an unclear one, else 0 (also for no prediction, -1)."""
+    stride = CLASS_COUNT + 1  # the last column stays 0: where a missing prediction (-1) looks
+    rows = np.arange(len(by_class.order), dtype=np.int32) * np.int32(stride)
+    return by_class.cells[rows + np.where(top1 < 0, np.int32(CLASS_COUNT), top1)]
 
 
 def release_table(
@@ -263,15 +274,14 @@ def score_predictions(
     # Work class by class: per-class counts are then sums over contiguous runs.
     by_class = table.by_class
     top1 = top1[:, by_class.order].astype(np.int32)
-    answered = (top1 >= 0) & by_class.scored  # (models, images)
-    # Membership by one gather from a flat (images x classes) table; a missing prediction (-1)
-    # reads a neighbour's cell, which ``answered`` masks out.
-    images_count = len(by_class.order)
-    keys = np.arange(images_count, dtype=np.int32) * np.int32(CLASS_COUNT) + top1
-    verdicts = _judge(by_class, keys)
-    right = answered & (verdicts >= ACCEPTED)
-    strict = answered & (verdicts == CORRECT)
-    original = answered & (top1 == by_class.original)
+    # Membership by one gather from a flat (images x classes) table that is 0 on problematic
+    # images and for a missing prediction: no mask needed.
+    verdicts = _judge(by_class, top1)
+    right = verdicts >= ACCEPTED
+    strict = verdicts == CORRECT
+    original = (top1 == by_class.original) & by_class.scored
+    # A model must predict every scored image; a person's answers cover some.
+    answered = None if require_complete else (top1 >= 0) & by_class.scored
 
     def per_class(hits: np.ndarray) -> np.ndarray:
         counts = np.zeros((models, CLASS_COUNT), dtype=np.int64)
@@ -281,7 +291,10 @@ def score_predictions(
             )
         return counts
 
-    images_c = per_class(answered)
+    if answered is None:
+        images_c = np.broadcast_to(per_class(by_class.scored[None, :])[0], (models, CLASS_COUNT))
+    else:
+        images_c = per_class(answered)
     right_c, strict_c, original_c = per_class(right), per_class(strict), per_class(original)
     covered = images_c > 0
     if require_complete and (problem := uncovered_classes(table)):
@@ -329,7 +342,10 @@ def score_predictions(
         )
 
     slice_classes = {name: (covered & slices[name]).sum(axis=1) for name in SLICES}
-    in_m = answered & by_class.imagenet_m
+    in_m = np.broadcast_to(
+        by_class.imagenet_m & (by_class.scored if answered is None else answered),
+        (models, len(by_class.order)),
+    )
     m_right = np.count_nonzero(right & in_m, axis=1)
     m_total = np.count_nonzero(in_m, axis=1)
     class_count = covered.sum(axis=1)

@@ -36,7 +36,7 @@ from reviews.scoring import (
 from reviews.services.releases import release_labels
 
 _TABLES: dict[tuple[int, str], ReleaseTable] = {}
-_TABLES_KEPT = 4  # a release table of 20,000 images is about 1 MB
+_TABLES_KEPT = 2  # a 20,000-image release: about 1 MB, and its 20 MB lookup table
 _SLICES: dict[str, np.ndarray] = {}
 
 
