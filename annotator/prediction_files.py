@@ -208,51 +208,13 @@ def _submission_from_npy(array: np.ndarray, member: str) -> tuple[np.ndarray, np
 
 
 def _submission_csv_rows(text: IO[str]) -> Iterator[tuple[int, Any, Any]]:
-    reader = csv.reader(text)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise PredictionFormatError("line 1: empty file, expected the header file_name,label")
-        names = [column.strip() for column in header]
-        if sorted(names) != sorted(SUBMISSION_COLUMNS):
-            raise PredictionFormatError(
-                f"line 1: expected the header file_name,label, got {','.join(header)!r}"
-            )
-        at = [names.index(column) for column in SUBMISSION_COLUMNS]
-        for row in reader:
-            if not row:
-                continue
-            if len(row) != 2:
-                raise PredictionFormatError(
-                    f"line {reader.line_num}: expected 2 columns, got {len(row)}"
-                )
-            yield reader.line_num, row[at[0]].strip(), row[at[1]]
-    except csv.Error as exc:
-        raise PredictionFormatError(f"line {reader.line_num}: malformed CSV ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise PredictionFormatError(f"after line {reader.line_num}: not UTF-8 text") from exc
+    for line, (file_name, label, _) in _csv_records(text, SUBMISSION_COLUMNS):
+        yield line, file_name.strip(), label
 
 
 def _submission_jsonl_rows(text: IO[str]) -> Iterator[tuple[int, Any, Any]]:
-    line_number = 0
-    try:
-        for line_number, line in enumerate(text, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise PredictionFormatError(
-                    f"line {line_number}: malformed JSON ({exc.msg} at column {exc.colno})"
-                ) from exc
-            if not isinstance(record, dict):
-                raise PredictionFormatError(f"line {line_number}: not a JSON object")
-            missing = [key for key in SUBMISSION_COLUMNS if key not in record]
-            if missing:
-                raise PredictionFormatError(f"line {line_number}: missing {', '.join(missing)}")
-            yield line_number, record["file_name"], record["label"]
-    except UnicodeDecodeError as exc:
-        raise PredictionFormatError(f"after line {line_number}: not UTF-8 text") from exc
+    for line_number, record in _json_records(text, SUBMISSION_COLUMNS):
+        yield line_number, record["file_name"], record["label"]
 
 
 def _submission_from_rows(rows: Iterable[tuple[int, Any, Any]]) -> tuple[np.ndarray, np.ndarray]:
@@ -465,22 +427,30 @@ def _model_from_array(
 Row = tuple[int, str, str, Any, Any, Any]
 
 
-def _csv_rows(text: IO[str]) -> Iterator[Row]:
+def _csv_records(
+    text: IO[str], columns: Sequence[str], optional: str | None = None
+) -> Iterator[tuple[int, list[str | None]]]:
+    """The rows of a CSV text whose header names ``columns`` (and maybe ``optional``) in any
+    order, each as its line number and its values in the order of ``columns`` then
+    ``optional`` (None when the file has no such column). Errors name the line."""
     reader = csv.reader(text)
     try:
         header = next(reader, None)
         if header is None:
-            raise PredictionFormatError("line 1: empty file, expected the header")
-        names = [column.strip() for column in header]
-        has_score = "score" in names
-        expected = (*CSV_COLUMNS, "score") if has_score else CSV_COLUMNS
-        if sorted(names) != sorted(expected):
             raise PredictionFormatError(
-                f"line 1: expected the header {','.join(CSV_COLUMNS)}[,score], got {','.join(header)!r}"
+                f"line 1: empty file, expected the header {','.join(columns)}"
+            )
+        names = [column.strip() for column in header]
+        has_optional = optional is not None and optional in names
+        expected = (*columns, optional) if has_optional else tuple(columns)
+        if sorted(names) != sorted(expected):
+            wanted = ",".join(columns) + (f"[,{optional}]" if optional else "")
+            raise PredictionFormatError(
+                f"line 1: expected the header {wanted}, got {','.join(header)!r}"
             )
         width = len(names)
-        at = [names.index(column) for column in CSV_COLUMNS]
-        score_at = names.index("score") if has_score else None
+        at = [names.index(column) for column in columns]
+        optional_at = names.index(optional) if has_optional else None
         for row in reader:
             if not row:
                 continue
@@ -488,15 +458,23 @@ def _csv_rows(text: IO[str]) -> Iterator[Row]:
                 raise PredictionFormatError(
                     f"line {reader.line_num}: expected {width} columns, got {len(row)}"
                 )
-            score = row[score_at] if score_at is not None else None
-            yield reader.line_num, row[at[0]], row[at[1]], row[at[2]], row[at[3]], score
+            values: list[str | None] = [row[i] for i in at]
+            values.append(row[optional_at] if optional_at is not None else None)
+            yield reader.line_num, values
     except csv.Error as exc:
         raise PredictionFormatError(f"line {reader.line_num}: malformed CSV ({exc})") from exc
     except UnicodeDecodeError as exc:
         raise PredictionFormatError(f"after line {reader.line_num}: not UTF-8 text") from exc
 
 
-def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
+def _csv_rows(text: IO[str]) -> Iterator[Row]:
+    for line, (file_name, model, rank, label, score) in _csv_records(text, CSV_COLUMNS, "score"):
+        yield line, file_name, model, rank, label, score
+
+
+def _json_records(text: IO[str], required: Sequence[str]) -> Iterator[tuple[int, dict]]:
+    """The JSON objects of a JSON Lines text with their line numbers; blank lines skipped; a
+    malformed line, a non-object or a missing ``required`` key is an error naming the line."""
     line_number = 0
     try:
         for line_number, line in enumerate(text, start=1):
@@ -510,27 +488,32 @@ def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
                 ) from exc
             if not isinstance(record, dict):
                 raise PredictionFormatError(f"line {line_number}: not a JSON object")
-            missing = [key for key in CSV_COLUMNS if key not in record]
+            missing = [key for key in required if key not in record]
             if missing:
                 raise PredictionFormatError(f"line {line_number}: missing {', '.join(missing)}")
-            # Checked here so that the caches of _assemble_rows never confuse 1, 1.0 and true.
-            for key, kinds in (("rank", int), ("label", (int, str))):
-                value = record[key]
-                if isinstance(value, bool) or not isinstance(value, kinds):
-                    raise PredictionFormatError(
-                        f"line {line_number}: {key} {json.dumps(value)} is not "
-                        + ("an integer" if key == "rank" else "a wnid or a class index")
-                    )
-            yield (
-                line_number,
-                record["file_name"],
-                record["model"],
-                record["rank"],
-                record["label"],
-                record.get("score"),
-            )
+            yield line_number, record
     except UnicodeDecodeError as exc:
         raise PredictionFormatError(f"after line {line_number}: not UTF-8 text") from exc
+
+
+def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
+    for line_number, record in _json_records(text, CSV_COLUMNS):
+        # Checked here so that the caches of _assemble_rows never confuse 1, 1.0 and true.
+        for key, kinds in (("rank", int), ("label", (int, str))):
+            value = record[key]
+            if isinstance(value, bool) or not isinstance(value, kinds):
+                raise PredictionFormatError(
+                    f"line {line_number}: {key} {json.dumps(value)} is not "
+                    + ("an integer" if key == "rank" else "a wnid or a class index")
+                )
+        yield (
+            line_number,
+            record["file_name"],
+            record["model"],
+            record["rank"],
+            record["label"],
+            record.get("score"),
+        )
 
 
 def _assemble_rows(rows: Iterable[Row], *, exclude: Sequence[str]) -> PredictionSet:

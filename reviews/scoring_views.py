@@ -4,7 +4,6 @@ Any logged-in user may read them and upload a model: researchers need not be pan
 """
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -35,14 +34,12 @@ from reviews.services.scoring import (
 )
 
 MISSED_PER_PAGE = 50
-DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
-
-
-def max_upload_bytes() -> int:
-    return getattr(settings, "ANNOTATOR_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
 class EvaluateForm(forms.Form):
+    """An uploaded model; its size is limited for every upload by
+    ``annotator.security.UploadLimitMiddleware`` (ANNOTATOR_MAX_UPLOAD_BYTES)."""
+
     predictions = forms.FileField(
         help_text="CSV file_name,label · JSON Lines {file_name, label} · testbed .npy; "
         "a label is a wnid or a class index."
@@ -55,11 +52,6 @@ class EvaluateForm(forms.Form):
 
     def clean_predictions(self):
         upload = self.cleaned_data["predictions"]
-        limit = max_upload_bytes()
-        if upload.size > limit:
-            raise ValidationError(
-                f"{upload.name} is {upload.size:,} bytes; uploads are limited to {limit:,} bytes."
-            )
         try:
             return read_submission(upload.read(), file_name=upload.name)
         except PredictionFormatError as exc:

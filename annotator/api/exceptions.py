@@ -46,9 +46,10 @@ def handle_exception(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "2"},
         )
-    if isinstance(exc, DataError):
+    if isinstance(exc, DataError | OverflowError):
         # A value the database refuses as such: a NUL character in text (PostgreSQL), a number
-        # out of the column's range. The request is at fault, and nothing was written.
+        # out of the column's range (PostgreSQL's DataError, the driver's OverflowError on
+        # SQLite). The request is at fault, and nothing was written.
         return Response(
             {"detail": f"A value in the request cannot be stored or searched: {exc}".strip()},
             status=status.HTTP_400_BAD_REQUEST,

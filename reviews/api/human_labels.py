@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.api.schema import BAD_PARAMETERS, PAGE_NOT_FOUND
+from annotator.catalogue import VALIDATION_IMAGE_COUNT
 from reviews.api.permissions import IsExpert
 from reviews.api.serializers import picture_url
 from reviews.human_selectors import human_labels_of, next_blind_image
@@ -94,7 +95,9 @@ class HumanLabelListView(generics.ListAPIView):
     serializer_class = HumanLabelSerializer
 
     class InputSerializer(serializers.Serializer):
-        image = serializers.IntegerField(help_text="The image number.")
+        image = serializers.IntegerField(
+            min_value=1, max_value=VALIDATION_IMAGE_COUNT, help_text="The image number."
+        )
         label = serializers.CharField(help_text="The class chosen: its index or its wnid.")
         seconds = serializers.FloatField(
             min_value=0, help_text="From the picture shown to the answer (above 3600 kept as 3600)."

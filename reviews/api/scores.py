@@ -17,7 +17,6 @@ from annotator.models import Classifier
 from annotator.prediction_files import FORMATS, PredictionFormatError, read_submission
 from reviews.models import Release
 from reviews.scoring import ScoreError
-from reviews.scoring_views import max_upload_bytes
 from reviews.services.scoring import release_scores, score_detail, score_uploaded, submit_model
 
 NOT_FOUND = OpenApiResponse(
@@ -172,8 +171,6 @@ class EvaluateView(APIView):
         form = EvaluateRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["predictions"]
-        if upload.size > max_upload_bytes():
-            return _bad(f"{upload.name}: uploads are limited to {max_upload_bytes():,} bytes")
         name = form.validated_data.get("name", "").strip()
         try:
             predictions = read_submission(

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.api.schema import BAD_PARAMETERS, FORBIDDEN, PAGE_NOT_FOUND
+from annotator.catalogue import VALIDATION_IMAGE_COUNT
 from annotator.models import ImageClass, ValImage
 from annotator.selectors import ImageFilters, image_list
 from reviews.api import serializers as out
@@ -191,8 +192,14 @@ class ReviewListView(generics.ListAPIView):
         params = self.request.query_params
         # A blank parameter is no filter, as in a form submitted with the field left empty.
         username, image = params.get("expert") or None, params.get("image") or None
-        if image is not None and not image.isdigit():
-            raise ValidationError({"image": f"Expected an image number, got {image!r}."})
+        if image is not None and not (
+            image.isdigit() and 1 <= int(image) <= VALIDATION_IMAGE_COUNT
+        ):
+            raise ValidationError(
+                {
+                    "image": f"Expected an image number (1 to {VALIDATION_IMAGE_COUNT}), got {image!r}."
+                }
+            )
         if username is not None and username != user.get_username():
             if not is_lead(user):
                 raise PermissionDenied("Only panel leads may list other experts' reviews.")

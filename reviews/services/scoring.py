@@ -6,7 +6,7 @@ it stale and the next read recomputes it, in one batch for every stale row of th
 Releases never change, so they need no such mark.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,7 +326,3 @@ def submit_model(
         labels=predictions.labels,
     )
     return register_score_only_model(named)
-
-
-def releases_for_comparison(*, exclude: Iterable[int] = ()) -> list[Release]:
-    return list(Release.objects.without_content().exclude(pk__in=list(exclude)))

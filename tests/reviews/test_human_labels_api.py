@@ -129,3 +129,11 @@ def test_listing_answers_takes_the_same_queries_however_many_there_are(blind, ad
         assert client.get("/api/humans/labels/").json()["count"] == 3
 
     assert len(three) == len(one)
+
+
+def test_an_image_number_beyond_the_validation_set_is_400_not_a_server_error(blind, ada):
+    # Found by the schemathesis fuzz run: SQLite cannot even compare so large an integer.
+    response = answer(as_user(ada), {"image": 2**70, "label": 0, "seconds": 1})
+    assert response.status_code == 400
+    assert "less than or equal to 50000" in str(response.json()["image"])
+    assert not HumanLabel.objects.exists()
