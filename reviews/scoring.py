@@ -73,69 +73,48 @@ class ReleaseTable:
         return aligned
 
     @cached_property
-    def by_class(self) -> "ClassOrder":
-        """The images reordered class by class, for per-class sums by ``np.add.reduceat``."""
-        order = np.argsort(self.original, kind="stable")
-        original = self.original[order]
-        classes, starts = np.unique(original, return_index=True)
-        position = np.empty(len(order), dtype=np.int64)
-        position[order] = np.arange(len(order))
-        return ClassOrder(
-            order=order,
-            classes=classes,
-            starts=starts,
-            original=original,
-            scored=self.scored[order],
-            imagenet_m=self.imagenet_m[order],
-            accepted=_positions(self.accepted, self.numbers, position),
-            correct=_positions(self.correct, self.numbers, position),
-        )
+    def codes(self) -> np.ndarray:
+        """A flat (images x (1 + classes)) uint8 table of what each possible prediction means:
+        row i is image ``numbers[i]``, column 0 is no prediction (-1), column 1 + k is class k.
 
-
-@dataclass(frozen=True, eq=False)
-class ClassOrder:
-    """A release's images sorted by original class: ``order`` maps to the table's rows;
-    ``classes[j]`` starts at ``starts[j]``; ``accepted`` and ``correct`` are the labels as flat
-    indices ``image * CLASS_COUNT + label`` into an (images, classes) table in that order."""
-
-    order: np.ndarray
-    classes: np.ndarray
-    starts: np.ndarray
-    original: np.ndarray
-    scored: np.ndarray
-    imagenet_m: np.ndarray
-    accepted: np.ndarray
-    correct: np.ndarray
+        A scored image's cell is its verdict on that class (``WRONG``, ``UNCLEAR``, ``CORRECT``)
+        plus ``ORIGINAL`` when the class is the image's original label; column 0 is ``MISSING``.
+        Every cell of a problematic image is ``SKIPPED``. Scoring is then one gather from this
+        table and one ``np.bincount`` over (model, original class, code)."""
+        stride = CLASS_COUNT + 1
+        rows = np.arange(len(self.numbers), dtype=np.int64) * stride
+        codes = np.zeros(len(self.numbers) * stride, dtype=np.uint8)
+        codes[rows] = MISSING
+        codes[rows + 1 + self.original] = ORIGINAL
+        for keys, verdict in ((self.accepted, UNCLEAR), (self.correct, CORRECT - UNCLEAR)):
+            # A correct label is also in ``accepted``: the two steps add up to CORRECT.
+            image, label = np.divmod(keys, CLASS_COUNT)
+            codes[rows[np.searchsorted(self.numbers, image)] + 1 + label] += verdict
+        codes.reshape(-1, stride)[self.problematic] = SKIPPED
+        return codes
 
     @cached_property
-    def cells(self) -> np.ndarray:
-        """A flat (images x (classes + 1)) table: 2 for a correct label of a scored image, 1 for
-        an unclear one, else 0; problematic images' rows stay 0."""
-        stride = CLASS_COUNT + 1
-        cells = np.zeros(len(self.order) * stride, dtype=np.uint8)
-        for positions, value in ((self.accepted, ACCEPTED), (self.correct, CORRECT)):
-            rows, labels = np.divmod(positions, CLASS_COUNT)
-            keep = self.scored[rows]
-            cells[rows[keep] * stride + labels[keep]] = value
-        return cells
+    def class_keys(self) -> np.ndarray:
+        """``original * CODES`` per image: where its codes fall in a model's bincount."""
+        return self.original * CODES
 
 
-def _positions(keys: np.ndarray, numbers: np.ndarray, position: np.ndarray) -> np.ndarray:
-    """Sorted ``number * CLASS_COUNT + label`` keys as ``image * CLASS_COUNT + label`` with the
-    image's place in the class order: flat indices into an (images, classes) lookup table."""
-    rows = position[np.searchsorted(numbers, keys // CLASS_COUNT)]
-    return rows * CLASS_COUNT + keys % CLASS_COUNT
-
-
-ACCEPTED, CORRECT = 1, 2  # cell values of the lookup table: unclear, correct
-
-
-def _judge(by_class: "ClassOrder", top1: np.ndarray) -> np.ndarray:
-    """(models, images), images in class order: 2 where the prediction is a correct label of a
-    scored image, 1 where it is an unclear one, else 0 (also for no prediction, -1)."""
-    stride = CLASS_COUNT + 1  # the last column stays 0: where a missing prediction (-1) looks
-    rows = np.arange(len(by_class.order), dtype=np.int32) * np.int32(stride)
-    return by_class.cells[rows + np.where(top1 < 0, np.int32(CLASS_COUNT), top1)]
+# The cells of ReleaseTable.codes. WRONG..CORRECT + ORIGINAL are the six codes of an answered
+# scored image; MISSING and SKIPPED are never counted as answered.
+WRONG, UNCLEAR, CORRECT, ORIGINAL, MISSING, SKIPPED = 0, 1, 2, 3, 6, 7
+CODES = 8
+ANSWERED_CODES = [0, 1, 2, 3, 4, 5]
+RIGHT_CODES = [UNCLEAR, CORRECT, ORIGINAL + UNCLEAR, ORIGINAL + CORRECT]
+STRICT_CODES = [CORRECT, ORIGINAL + CORRECT]
+ORIGINAL_CODES = [ORIGINAL, ORIGINAL + UNCLEAR, ORIGINAL + CORRECT]
+# Which codes each tally counts: columns images (answered), right, strict, original.
+TALLIES = np.array(
+    [
+        [code in tally for tally in (ANSWERED_CODES, RIGHT_CODES, STRICT_CODES, ORIGINAL_CODES)]
+        for code in range(CODES)
+    ],
+    dtype=np.float64,
+)
 
 
 def release_table(
@@ -265,37 +244,28 @@ def score_predictions(
     that leaves a class without scored images, raises ScoreError; otherwise missing answers are
     left out (a person's blind labels)."""
     top1 = np.atleast_2d(np.asarray(top1, dtype=np.int64))
-    models = len(top1)
-    if top1.shape[1] != len(table.numbers):
+    models, images_count = top1.shape
+    if images_count != len(table.numbers):
         raise ValueError("top1 must have one column per release image")
+    if top1.size and (top1.min() < -1 or top1.max() >= CLASS_COUNT):
+        raise ValueError(f"top1 must hold class indices 0..{CLASS_COUNT - 1} or -1")
+
+    # What each prediction means, by one gather from the release's code table (column 0 of a
+    # row is "no prediction"); then how often each code occurs per (model, original class), by
+    # one bincount. Work arrays are reused: at this size, fresh pages cost as much as the maths.
+    stride = CLASS_COUNT + 1
+    at = top1 + np.arange(1, images_count * stride, stride, dtype=np.int64)
+    codes = table.codes[at]  # (models, images)
+    keys = np.add(codes, table.class_keys, out=at)
+    keys += np.arange(0, models * CLASS_COUNT * CODES, CLASS_COUNT * CODES)[:, None]
+    counts = np.bincount(keys.ravel(), minlength=models * CLASS_COUNT * CODES)
     if require_complete:
-        _check_complete(table, top1)
-
-    # Work class by class: per-class counts are then sums over contiguous runs.
-    by_class = table.by_class
-    top1 = top1[:, by_class.order].astype(np.int32)
-    # Membership by one gather from a flat (images x classes) table that is 0 on problematic
-    # images and for a missing prediction: no mask needed.
-    verdicts = _judge(by_class, top1)
-    right = verdicts >= ACCEPTED
-    strict = verdicts == CORRECT
-    original = (top1 == by_class.original) & by_class.scored
-    # A model must predict every scored image; a person's answers cover some.
-    answered = None if require_complete else (top1 >= 0) & by_class.scored
-
-    def per_class(hits: np.ndarray) -> np.ndarray:
-        counts = np.zeros((models, CLASS_COUNT), dtype=np.int64)
-        if len(by_class.starts):
-            counts[:, by_class.classes] = np.add.reduceat(
-                hits.view(np.uint8), by_class.starts, axis=1, dtype=np.int32
-            )
-        return counts
-
-    if answered is None:
-        images_c = np.broadcast_to(per_class(by_class.scored[None, :])[0], (models, CLASS_COUNT))
-    else:
-        images_c = per_class(answered)
-    right_c, strict_c, original_c = per_class(right), per_class(strict), per_class(original)
+        missing = np.flatnonzero(counts[MISSING::CODES].reshape(models, CLASS_COUNT).any(axis=1))
+        if len(missing):
+            raise ScoreError(missing_predictions(table, top1[missing[0]]))
+    # Codes to (images, right, strict, original) counts per (model, class), by one product.
+    tallies = counts.reshape(-1, CODES).astype(np.float64) @ TALLIES
+    images_c, right_c, strict_c, original_c = tallies.T.reshape(4, models, CLASS_COUNT)
     covered = images_c > 0
     if require_complete and (problem := uncovered_classes(table)):
         raise ScoreError(problem)
@@ -329,50 +299,53 @@ def score_predictions(
     rate = np.stack([values[name][0] for name in names])  # (variants, models)
     trials = np.stack([values[name][1] for name in names]).astype(np.float64)
     low, high = clopper_pearson(rate * trials, trials)
-
+    # Python numbers once, not one NumPy scalar per field: (variant, model) -> Accuracy.
     row_of = {name: v for v, name in enumerate(names)}
+    accuracies = [
+        [Accuracy(*fields) for fields in zip(*rows, strict=True)]
+        for rows in zip(
+            rate.tolist(),
+            low.tolist(),
+            high.tolist(),
+            trials.astype(np.int64).tolist(),
+            strict=True,
+        )
+    ]
 
     def accuracy(variant: str, m: int) -> Accuracy:
-        v = row_of[variant]
-        return Accuracy(
-            value=float(rate[v, m]),
-            low=float(low[v, m]),
-            high=float(high[v, m]),
-            images=int(trials[v, m]),
-        )
+        return accuracies[row_of[variant]][m]
 
-    slice_classes = {name: (covered & slices[name]).sum(axis=1) for name in SLICES}
-    in_m = np.broadcast_to(
-        by_class.imagenet_m & (by_class.scored if answered is None else answered),
-        (models, len(by_class.order)),
-    )
-    m_right = np.count_nonzero(right & in_m, axis=1)
-    m_total = np.count_nonzero(in_m, axis=1)
-    class_count = covered.sum(axis=1)
-    complete = images == table.scored.sum()
+    slice_classes = {name: (covered & slices[name]).sum(axis=1).tolist() for name in SLICES}
+    # ImageNet-M counts its answered, scored images (a complete model answers every one).
+    m_codes = codes[:, table.imagenet_m]
+    m_right = np.isin(m_codes, RIGHT_CODES).sum(axis=1).tolist()
+    m_total = np.isin(m_codes, ANSWERED_CODES).sum(axis=1).tolist()
+    class_count = covered.sum(axis=1).tolist()
+    complete = (images == table.scored.sum()).tolist()
     per_class_counts = {
-        "images": images_c.astype(np.int64),
-        "right": right_c.astype(np.int64),
-        "strict": strict_c.astype(np.int64),
-        "original": original_c.astype(np.int64),
+        "images": images_c.astype(np.int64).tolist(),
+        "right": right_c.astype(np.int64).tolist(),
+        "strict": strict_c.astype(np.int64).tolist(),
+        "original": original_c.astype(np.int64).tolist(),
     }
+    image_counts = images.astype(np.int64).tolist()
     return [
         Score(
             **{variant: accuracy(variant, m) for variant in names if "." not in variant},
-            imagenet_m_right=int(m_right[m]),
-            imagenet_m_total=int(m_total[m]),
+            imagenet_m_right=m_right[m],
+            imagenet_m_total=m_total[m],
             slices={
                 name: {
                     "multi_label": accuracy(f"{name}.multi_label", m),
                     "original": accuracy(f"{name}.original", m),
-                    "classes": int(slice_classes[name][m]),
+                    "classes": slice_classes[name][m],
                 }
                 for name in SLICES
             },
-            images=int(images[m]),
-            classes=int(class_count[m]),
-            complete=bool(complete[m]),
-            per_class={key: counts[m].tolist() for key, counts in per_class_counts.items()},
+            images=image_counts[m],
+            classes=class_count[m],
+            complete=complete[m],
+            per_class={key: table_[m] for key, table_ in per_class_counts.items()},
         )
         for m in range(models)
     ]
@@ -391,12 +364,6 @@ def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
         return np.zeros(keys.shape, dtype=bool)
     at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
     return sorted_keys[at] == keys
-
-
-def _check_complete(table: ReleaseTable, top1: np.ndarray) -> None:
-    incomplete = np.flatnonzero(((top1 < 0) & table.scored).any(axis=1))
-    if len(incomplete):
-        raise ScoreError(missing_predictions(table, top1[incomplete[0]]))
 
 
 def missing_predictions(table: ReleaseTable, top1: np.ndarray) -> str | None:
