@@ -15,6 +15,7 @@ from django.db.models import (
     When,
 )
 
+from annotator.catalogue import CLASS_COUNT
 from annotator.models import Candidate, Classifier, ImageClass, ValImage
 
 _WNID = re.compile(r"n\d{8}")
@@ -83,6 +84,39 @@ CLASS_SUMMARY_DEFERRED = ("hypernym_paths", "wikipedia_urls")
 
 def class_summaries() -> QuerySet[ImageClass]:
     return ImageClass.objects.defer(*CLASS_SUMMARY_DEFERRED)
+
+
+@dataclass(frozen=True)
+class ClassCard:
+    """What a class shows beside an image under review: its names, gloss and nearest classes."""
+
+    index: int
+    wnid: str
+    names: list[str]
+    gloss: str
+    similar: list[int]
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+_class_cards: dict[int, ClassCard] = {}
+
+
+def class_cards() -> dict[int, ClassCard]:
+    """Every class's card, read from the database once per process.
+
+    The 1000 classes are loaded by a migration from the shipped data files and nothing changes
+    them afterwards, so the review API does not read them again for every task."""
+    if len(_class_cards) < CLASS_COUNT:
+        _class_cards.update(
+            (index, ClassCard(index, wnid, names, gloss, similar))
+            for index, wnid, names, gloss, similar in ImageClass.objects.values_list(
+                "index", "wnid", "names", "gloss", "similar"
+            )
+        )
+    return _class_cards
 
 
 def ranked_candidates() -> QuerySet[Candidate]:

@@ -1,6 +1,7 @@
 """Settings for the annotator project, read from the environment (one module for every place).
 
 DATABASE_URL     a SQLite file by default (db.sqlite3 beside manage.py); postgres://... for a panel
+DJANGO_DB_PREPARED_STATEMENTS  PostgreSQL: "0" turns prepared statements off (behind PgBouncer)
 DJANGO_DEBUG     "1" / "true" for development; off unless set
 DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
 DJANGO_ALLOWED_HOSTS  comma-separated; localhost names by default
@@ -125,6 +126,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_flag(
+    "DJANGO_DB_PREPARED_STATEMENTS", default=True
+):
+    # Parameters bound by the server, and statements prepared after their fifth use on a
+    # connection: the review API's few statements run for every image, and PostgreSQL's planning
+    # of them cost more than running them. Off for a pooler in transaction mode (PgBouncer).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # In the database, so that every gunicorn worker and every app server sees the same counts
@@ -223,7 +234,8 @@ STORAGES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's TokenAuthentication, reading the user's groups in the same statement.
+        "reviews.api.authentication.PanelTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

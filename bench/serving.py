@@ -124,6 +124,22 @@ def cpu_seconds(server: subprocess.Popen) -> float:
         return float("nan")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the PostgreSQL server's processes on this machine (Linux /proc;
+    processes that ended in between are not counted)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(times: list[float], q: float) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0

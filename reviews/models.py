@@ -60,7 +60,11 @@ class Slot(models.Model):
     by more experts than it has slots, on SQLite and PostgreSQL alike.
     """
 
-    review_set = models.ForeignKey(ReviewSet, on_delete=models.CASCADE, related_name="slots")
+    # The composite indexes below lead with the set: a single-column index would only cost
+    # writes on every claim and submit.
+    review_set = models.ForeignKey(
+        ReviewSet, on_delete=models.CASCADE, related_name="slots", db_index=False
+    )
     image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="+")
     number = models.PositiveSmallIntegerField()
     position = models.PositiveIntegerField(help_text="The image's place in the set's order.")
@@ -117,10 +121,14 @@ class ReviewQuerySet(models.QuerySet):
 class Review(models.Model):
     """One expert's review of one image of a set: verdicts on its labels, flags and a comment."""
 
-    review_set = models.ForeignKey(ReviewSet, on_delete=models.CASCADE, related_name="reviews")
+    # Looked up through the unique (set, image, expert) and the (expert, status) indexes; their
+    # own single-column indexes would only cost writes on every claim.
+    review_set = models.ForeignKey(
+        ReviewSet, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
     image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="reviews")
     expert = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews", db_index=False
     )
     status = models.CharField(
         max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT
@@ -164,7 +172,10 @@ class Verdict(models.Model):
     """An expert's verdict on one label of an image: a candidate the models proposed, or a class
     the expert added (``added``), which has no value until judged."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="verdicts")
+    # Found through the unique (review, label) index.
+    review = models.ForeignKey(
+        Review, on_delete=models.CASCADE, related_name="verdicts", db_index=False
+    )
     label = models.ForeignKey(ImageClass, on_delete=models.PROTECT, related_name="+")
     value = models.CharField(max_length=8, choices=VerdictValue.choices, blank=True)
     added = models.BooleanField(default=False)

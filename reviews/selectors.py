@@ -4,19 +4,52 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import (
+    Count,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
 
-from annotator.models import Candidate, ImageClass, ValImage
-from annotator.selectors import CLASS_SUMMARY_DEFERRED, ranked_candidates
+from annotator.catalogue import file_name_of
+from annotator.models import ImageClass, ValImage
+from annotator.rows import json_value
+from annotator.selectors import ClassCard, class_cards
 from reviews.models import Review, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
 from reviews.roles import is_lead
 
+if TYPE_CHECKING:
+    from reviews.services.reviewing import Claim
+
 EXAMPLES_PER_LABEL = 4
 SIMILAR_PER_LABEL = 5
+
+
+@dataclass(frozen=True)
+class TaskImage:
+    number: int
+    original_label: int
+    is_stand_in: bool
+    width: int | None
+    height: int | None
+
+    @property
+    def file_name(self) -> str:
+        return file_name_of(self.number)
+
+
+@dataclass(frozen=True)
+class TaskCandidate:
+    label_id: int
+    top1_votes: int
+    top5_votes: int
+    proposed_by: list[str]
 
 
 @dataclass
@@ -24,11 +57,11 @@ class ReviewTask:
     """Everything the review page shows for one review, gathered in a fixed number of queries."""
 
     review: Review
-    image: ValImage
-    candidates: list[Candidate]
-    added: list[Verdict]
+    image: TaskImage
+    candidates: list[TaskCandidate]  # most votes first
+    added: list[int]  # classes the expert added, by index
     verdicts: dict[int, str]
-    classes: dict[int, ImageClass]
+    classes: dict[int, ClassCard]
     examples: dict[int, list[int]] = field(default_factory=dict)
     similar: dict[int, list[int]] = field(default_factory=dict)
     leased_until: datetime | None = None
@@ -36,60 +69,100 @@ class ReviewTask:
     @property
     def labels(self) -> list[int]:
         """The labels to judge, in the order shown: candidates by votes, then added classes."""
-        return [c.label_id for c in self.candidates] + [v.label_id for v in self.added]
+        return [c.label_id for c in self.candidates] + self.added
 
 
-def review_task(*, review: Review) -> ReviewTask:
-    image = (
-        ValImage.objects.select_related("original_label")
-        .defer(*(f"original_label__{name}" for name in CLASS_SUMMARY_DEFERRED))
-        .get(pk=review.image_id)
-    )
-    candidates = list(ranked_candidates().filter(image=image))
-    # The added classes come with their verdicts, so a task takes the same queries with or
-    # without them; ordering by label alone avoids the join that Verdict's default ordering makes.
-    verdicts = list(
-        review.verdicts.select_related("label")
-        .defer(*(f"label__{name}" for name in CLASS_SUMMARY_DEFERRED))
-        .order_by("label_id")
-    )
-    added = [verdict for verdict in verdicts if verdict.added]
-    labels = [c.label_id for c in candidates] + [v.label_id for v in added]
-    classes = {c.label_id: c.label for c in candidates}
-    classes.update({verdict.label_id: verdict.label for verdict in added})
-    similar = {label: classes[label].similar[:SIMILAR_PER_LABEL] for label in labels}
-    neighbours = {index for indices in similar.values() for index in indices} - set(classes)
-    classes.update(ImageClass.objects.only("index", "wnid", "names").in_bulk(neighbours))
-    examples: dict[int, list[int]] = defaultdict(list)
-    for number, label in (
-        ValImage.objects.with_picture()
-        .filter(original_label_id__in=labels)
-        .exclude(pk=image.pk)
-        .order_by("original_label_id", "number")
-        .values_list("number", "original_label_id")
-    ):
-        if len(examples[label]) < EXAMPLES_PER_LABEL:
-            examples[label].append(number)
-    leased_until = (
-        Slot.objects.filter(
-            review_set_id=review.review_set_id,
-            image_id=review.image_id,
-            expert_id=review.expert_id,
-            state=SlotState.LEASED,
+# A task is read once for every image an expert reviews: one plain statement (see
+# reviews.services.reviewing), and the class cards kept per process. Its rows, by their first
+# column: 0 the image; 1 a candidate; 2 a verdict of the review; 3 an example picture of a label,
+# the first few of its class by number (the condition is written as the partial index
+# valimage_pictured_by_class has it, so that SQLite uses the index too).
+IMAGE, CANDIDATE, VERDICT, EXAMPLE = 0, 1, 2, 3
+_TASK = """
+    SELECT 0, original_label_id, CAST(is_stand_in AS INTEGER), width, height, NULL, NULL
+    FROM annotator_valimage WHERE number = %(image)s
+    UNION ALL
+    SELECT 1, label_id, top1_votes, top5_votes, 0, proposed_by, NULL
+    FROM annotator_candidate WHERE image_id = %(image)s
+    UNION ALL
+    SELECT 2, label_id, CAST(added AS INTEGER), 0, 0, NULL, value
+    FROM reviews_verdict WHERE review_id = %(review)s
+    UNION ALL
+    SELECT 3, number, original_label_id, 0, 0, NULL, NULL FROM (
+        SELECT number, original_label_id,
+               ROW_NUMBER() OVER (PARTITION BY original_label_id ORDER BY number) AS place
+        FROM annotator_valimage
+        WHERE original_label_id IN (
+                SELECT label_id FROM annotator_candidate WHERE image_id = %(image)s
+                UNION
+                SELECT label_id FROM reviews_verdict WHERE review_id = %(review)s AND added)
+          AND NOT (picture = '') AND number <> %(image)s
+    ) ranked
+    WHERE place <= %(examples)s"""
+
+
+def _task_order(row: tuple) -> tuple:
+    """Rows of a task in the order shown: the image; candidates by votes, then label; verdicts
+    and examples by label (examples by number within a label)."""
+    kind, first, second, third = row[:4]
+    if kind == CANDIDATE:
+        return kind, -second, -third, first
+    if kind == EXAMPLE:
+        return kind, second, first, 0
+    return kind, first, 0, 0
+
+
+def review_task(*, review: Review, claim: "Claim | None" = None) -> ReviewTask:
+    """The task of a review; after a claim, the lease end is known and not read again."""
+    cards = class_cards()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TASK,
+            {"image": review.image_id, "review": review.pk, "examples": EXAMPLES_PER_LABEL},
         )
-        .order_by("pk")
-        .values_list("leased_until", flat=True)
-        .first()
-    )
+        rows = sorted(cursor.fetchall(), key=_task_order)
+    if not rows or rows[0][0] != IMAGE:
+        raise ValImage.DoesNotExist(f"There is no image {review.image_id}.")
+    _, original, is_stand_in, width, height, *_ = rows[0]
+    image = TaskImage(review.image_id, original, bool(is_stand_in), width, height)
+    candidates: list[TaskCandidate] = []
+    verdicts: dict[int, str] = {}
+    added: list[int] = []
+    examples: dict[int, list[int]] = defaultdict(list)
+    for kind, first, second, third, _, proposed_by, value in rows[1:]:
+        if kind == CANDIDATE:
+            candidates.append(TaskCandidate(first, second, third, json_value(proposed_by)))
+        elif kind == VERDICT:
+            if value:
+                verdicts[first] = value
+            if second:
+                added.append(first)
+        else:
+            examples[second].append(first)
+    labels = [c.label_id for c in candidates] + added
+    if claim is not None:
+        leased_until = claim.leased_until
+    else:
+        leased_until = (
+            Slot.objects.filter(
+                review_set_id=review.review_set_id,
+                image_id=review.image_id,
+                expert_id=review.expert_id,
+                state=SlotState.LEASED,
+            )
+            .order_by("pk")
+            .values_list("leased_until", flat=True)
+            .first()
+        )
     return ReviewTask(
         review=review,
         image=image,
         candidates=candidates,
         added=added,
-        verdicts={verdict.label_id: verdict.value for verdict in verdicts if verdict.value},
-        classes=classes,
+        verdicts=verdicts,
+        classes=cards,
         examples=dict(examples),
-        similar=similar,
+        similar={label: cards[label].similar[:SIMILAR_PER_LABEL] for label in labels},
         leased_until=leased_until,
     )
 

@@ -1,7 +1,9 @@
 """Representations of the review workflow: review sets, progress, an expert's task, reviews and
 their audit trail. Input serializers live beside the views that use them."""
 
-from django.urls import reverse
+import functools
+
+from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,7 +24,17 @@ class ProblemReasonField(serializers.ChoiceField):
 
 
 def picture_url(number: int, kind: str) -> str:
-    return reverse("annotator:picture", args=[number, kind])
+    """The picture view's URL. A task names dozens, so the pattern is reversed once (per kind
+    and script prefix) and the number put in its place."""
+    return _picture_url_pattern(get_script_prefix(), kind).replace(_SENTINEL, str(number))
+
+
+_SENTINEL = "987654321"  # an image number no URL prefix contains
+
+
+@functools.cache
+def _picture_url_pattern(prefix: str, kind: str) -> str:
+    return reverse("annotator:picture", args=[int(_SENTINEL), kind])
 
 
 class ReviewSetRefSerializer(serializers.Serializer):
@@ -135,21 +147,22 @@ class TaskLabelSerializer(serializers.Serializer):
 
 def task_labels(task: ReviewTask) -> list[dict]:
     """The labels of a task in the order shown: candidates by votes, then added classes."""
-    original = task.image.original_label_id
+    original = task.image.original_label
+    cards = task.classes
     votes = [
         (c.label_id, c.top1_votes, c.top5_votes, c.proposed_by, False) for c in task.candidates
     ]
-    votes += [(v.label_id, 0, 0, [], True) for v in task.added]
+    votes += [(label, 0, 0, [], True) for label in task.added]
     rows = []
     for label, top1, top5, proposed_by, added in votes:
-        image_class = task.classes[label]
+        card = cards[label]
         rows.append(
             {
                 "label": label,
-                "wnid": image_class.wnid,
-                "name": image_class.name,
-                "names": image_class.names,
-                "gloss": image_class.gloss,
+                "wnid": card.wnid,
+                "name": card.name,
+                "names": card.names,
+                "gloss": card.gloss,
                 "top1_votes": top1,
                 "top5_votes": top5,
                 "proposed_by": proposed_by,
@@ -161,13 +174,8 @@ def task_labels(task: ReviewTask) -> list[dict]:
                     for number in task.examples.get(label, [])
                 ],
                 "similar": [
-                    {
-                        "label": index,
-                        "wnid": task.classes[index].wnid,
-                        "name": task.classes[index].name,
-                    }
+                    {"label": index, "wnid": cards[index].wnid, "name": cards[index].name}
                     for index in task.similar.get(label, [])
-                    if index in task.classes
                 ],
             }
         )
@@ -211,9 +219,9 @@ class TaskSerializer(serializers.Serializer):
             "image": {
                 "number": number,
                 "file_name": image.file_name,
-                "original_label": image.original_label_id,
-                "original_wnid": image.original_label.wnid,
-                "original_name": image.original_label.name,
+                "original_label": image.original_label,
+                "original_wnid": task.classes[image.original_label].wnid,
+                "original_name": task.classes[image.original_label].name,
                 "is_stand_in": image.is_stand_in,
                 "width": image.width,
                 "height": image.height,

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from annotator.api.schema import BAD_PARAMETERS, FORBIDDEN, PAGE_NOT_FOUND
 from annotator.catalogue import VALIDATION_IMAGE_COUNT
 from annotator.models import ImageClass, ValImage
+from annotator.rows import by_pk
 from annotator.selectors import ImageFilters, image_list
 from reviews.api import serializers as out
 from reviews.api.permissions import IsExpert, LeadsWrite
@@ -45,7 +46,7 @@ BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says wh
 
 def _review(request: Request, pk: int) -> Review:
     """The review, if it is the caller's or the caller is a lead; 404 otherwise."""
-    review = Review.objects.select_related("review_set").filter(pk=pk).first()
+    review = by_pk(Review, pk)
     if review is None or (review.expert_id != request.user.pk and not is_lead(request.user)):
         raise NotFound(f"You have no review {pk}.")
     return review
@@ -158,11 +159,14 @@ class ClaimView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         """Lease the next image of the set to review (your unfinished one first) and return its task."""
-        review_set = get_object_or_404(ReviewSet, pk=pk)
-        review = reviewing.claim_next(review_set=review_set, expert=request.user)
-        if review is None:
+        review_set = by_pk(ReviewSet, pk)
+        if review_set is None:
+            raise NotFound(f"There is no review set {pk}.")
+        claimed = reviewing.claim(review_set=review_set, expert=request.user)
+        if claimed is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return _task_response(review)
+        task = review_task(review=claimed.review, claim=claimed)
+        return Response(out.TaskSerializer(task).data)
 
 
 @extend_schema(
@@ -229,12 +233,26 @@ class ReviewDetailView(APIView):
         return _task_response(_review(request, pk))
 
 
+class VerdictMapField(serializers.DictField):
+    """{class index: verdict} as JSON sends it (string keys), parsed to integer keys."""
+
+    child = serializers.CharField(allow_blank=True)
+
+    def to_internal_value(self, data) -> dict[int, str]:
+        value = super().to_internal_value(data)
+        bad = [key for key in value if not str(key).strip().isdigit()]
+        if bad:
+            raise serializers.ValidationError(
+                f"Keys must be class indices; {', '.join(map(repr, bad))} is not."
+            )
+        return {int(key): verdict for key, verdict in value.items()}
+
+
 class VerdictsView(APIView):
     permission_classes = [IsExpert]
 
     class InputSerializer(serializers.Serializer):
-        verdicts = serializers.DictField(
-            child=serializers.CharField(allow_blank=True),
+        verdicts = VerdictMapField(
             help_text=(
                 'Class index -> one of "correct", "wrong", "unclear", or "" to clear. Labels not '
                 "named keep their verdict."
@@ -243,14 +261,6 @@ class VerdictsView(APIView):
 
         class Meta:
             ref_name = "VerdictsInput"
-
-        def validate_verdicts(self, value: dict[str, str]) -> dict[int, str]:
-            bad = [key for key in value if not str(key).strip().isdigit()]
-            if bad:
-                raise serializers.ValidationError(
-                    f"Keys must be class indices; {', '.join(map(repr, bad))} is not."
-                )
-            return {int(key): verdict for key, verdict in value.items()}
 
     @extend_schema(
         request=InputSerializer,
@@ -262,13 +272,10 @@ class VerdictsView(APIView):
         review = _review(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = reviewing.save_verdicts(
+        verdicts = reviewing.save_verdicts(
             review=review, expert=request.user, verdicts=data.validated_data["verdicts"]
         )
-        verdicts = {
-            str(label): value for label, value in review.verdicts.values_list("label", "value")
-        }
-        return Response({"verdicts": verdicts})
+        return Response({"verdicts": {str(label): value for label, value in verdicts.items()}})
 
 
 class LabelsView(APIView):
@@ -378,6 +385,13 @@ class SubmitView(APIView):
         seconds_spent = serializers.FloatField(
             required=False, default=0, min_value=0, help_text="Time on this visit, in seconds."
         )
+        verdicts = VerdictMapField(
+            required=False,
+            help_text=(
+                "Verdicts to save before submitting, in the same transaction, as for "
+                "PUT .../verdicts/ (a client may send its last verdicts with the submit)."
+            ),
+        )
 
         class Meta:
             ref_name = "SubmitInput"
@@ -392,7 +406,10 @@ class SubmitView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = reviewing.submit_review(
-            review=review, expert=request.user, seconds_spent=data.validated_data["seconds_spent"]
+            review=review,
+            expert=request.user,
+            seconds_spent=data.validated_data["seconds_spent"],
+            verdicts=data.validated_data.get("verdicts"),
         )
         return Response(out.SubmittedSerializer(review).data)
 

@@ -2,16 +2,15 @@
 comments, submitting, skipping and revising; every change lands in the audit trail."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotator.catalogue import CLASS_COUNT, file_name_of
-from annotator.models import Candidate
 from reviews.models import (
     ProblemReason,
     Review,
@@ -60,77 +59,148 @@ def _open_review(
     return review
 
 
-@transaction.atomic
-def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | None:
+@dataclass(frozen=True)
+class Claim:
+    """A claimed image: the expert's review of it, and when the lease ends."""
+
+    review: Review
+    leased_until: datetime
+
+
+# Claiming runs once for every image an expert reviews, so its usual path is a few plain
+# statements: building the equivalent ORM queries cost more than the database work. They are
+# written for SQLite and PostgreSQL alike; the tests run on both.
+#
+# The slots a claim may take, in one statement: leased slots, the expert's own first (then that
+# image is handed back) and lapsed leases (few, handed out earlier); then open slots in the set's
+# order. A slot is free for the expert unless they finished a review of its image. That is asked
+# of each slot in turn, as a scalar subquery on the unique (set, image, expert) index, so a claim
+# stops at the first free slots: written as NOT EXISTS, PostgreSQL may plan an anti-join that
+# reads all of the expert's reviews on every claim. Rows are (kind, position, number, slot,
+# image), put in order in Python.
+_FREE = """
+    COALESCE((
+        SELECT r.status FROM reviews_review r
+        WHERE r.review_set_id = s.review_set_id AND r.image_id = s.image_id
+          AND r.expert_id = %(expert)s), 'draft') = 'draft'"""
+_SLOTS = f"""
+    SELECT * FROM (
+        SELECT CASE WHEN s.expert_id = %(expert)s THEN 0 ELSE 1 END,
+               s.position, s.number, s.id, s.image_id
+        FROM reviews_slot s
+        WHERE s.review_set_id = %(set)s AND s.state = 'leased'
+          AND (s.expert_id = %(expert)s OR s.leased_until < %(now)s) AND {_FREE}
+        ORDER BY 1, s.position, s.number LIMIT 5) leased
+    UNION ALL
+    SELECT * FROM (
+        SELECT 2, s.position, s.number, s.id, s.image_id
+        FROM reviews_slot s
+        WHERE s.review_set_id = %(set)s AND s.state = 'open' AND {_FREE}
+        ORDER BY s.position, s.number LIMIT 8) free"""
+HELD = 0  # the first column of the expert's own leased slot
+
+# The conditional UPDATE is the lock: of two experts racing for a slot, one changes a row and the
+# other none. NOT EXISTS keeps an expert to one slot of an image without tripping the unique
+# constraint, which stays as the guard against one expert's simultaneous claims.
+_TAKE_SLOT = """
+    UPDATE reviews_slot SET state = 'leased', expert_id = %s, leased_until = %s
+    WHERE id = %s AND (state = 'open' OR (state = 'leased' AND leased_until < %s))
+      AND NOT EXISTS (
+        SELECT 1 FROM reviews_slot o
+        WHERE o.review_set_id = %s AND o.image_id = %s AND o.expert_id = %s)"""
+_NEW_REVIEW = """
+    INSERT INTO reviews_review (review_set_id, image_id, expert_id, status, problem_reasons,
+        problem_note, comment, started_at, updated_at, seconds_spent)
+    VALUES (%s, %s, %s, 'draft', %s, '', '', %s, %s, 0)
+    ON CONFLICT (review_set_id, image_id, expert_id) DO NOTHING
+    RETURNING id"""
+_LOG_CLAIM = """
+    INSERT INTO reviews_reviewevent (review_id, actor_id, at, action, before, after)
+    VALUES (%s, %s, %s, 'claim', NULL, NULL)"""
+
+
+def claim(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
     """Lease the expert the next image of the set that they have not reviewed and whose slots
     are not all taken; their own unfinished image first. None when nothing is left for them."""
     if not is_expert(expert):
         raise PermissionDenied("Only experts and leads review images.")
     if not review_set.is_active:
         raise ValidationError(f"The review set “{review_set.name}” is closed.")
+    try:
+        return _claim(review_set, expert)
+    except IntegrityError:
+        # The same expert claimed from two places at once and both won a slot of one image:
+        # the other claim keeps it; this one, tried again, hands that image back as held.
+        return _claim(review_set, expert)
+
+
+def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | None:
+    """:func:`claim`, for callers that need only the review."""
+    claimed = claim(review_set=review_set, expert=expert)
+    return None if claimed is None else claimed.review
+
+
+@transaction.atomic
+def _claim(review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
     now = timezone.now()
     until = _lease_end(review_set, now)
-
-    held = (
-        Slot.objects.filter(review_set=review_set, expert=expert, state=SlotState.LEASED)
-        .order_by("position")
-        .first()
-    )
-    if held is not None:
-        Slot.objects.filter(pk=held.pk).update(leased_until=until)
-        return _open_review(review_set, held.image_id, expert, now, won=False)
-
-    # NOT EXISTS probes the expert's review of each slot's image through the unique index and
-    # stops at the first free slots; NOT IN would read all the expert's reviews on every claim.
-    finished = Review.objects.filter(
-        review_set=review_set, expert=expert, image_id=OuterRef("image_id")
-    ).exclude(status=ReviewStatus.DRAFT)
-    free = Slot.objects.filter(review_set=review_set).exclude(Exists(finished))
-    claimable = Q(state=SlotState.OPEN) | Q(state=SlotState.LEASED, leased_until__lt=now)
-    for _ in range(CLAIM_ATTEMPTS):
-        # Lapsed leases first (they are few and were handed out earlier), then the set's order.
-        options = list(
-            free.filter(state=SlotState.LEASED, leased_until__lt=now)
-            .order_by("position", "number")
-            .values_list("pk", "image_id")[:4]
-        ) + list(
-            free.filter(state=SlotState.OPEN)
-            .order_by("position", "number")
-            .values_list("pk", "image_id")[:8]
-        )
-        if not options:
-            return None
-        for slot_pk, image_id in options:
-            try:
-                with transaction.atomic():
-                    # The conditional UPDATE is the lock: of two experts racing for this slot,
-                    # one changes a row and the other changes none.
-                    won = Slot.objects.filter(claimable, pk=slot_pk).update(
-                        state=SlotState.LEASED, expert=expert, leased_until=until
-                    )
-            except IntegrityError:
-                continue  # this expert already holds another slot of the image
-            if won:
-                return _open_review(review_set, image_id, expert, now, won=True)
+    at = connection.ops.adapt_datetimefield_value(now)
+    lease_end = connection.ops.adapt_datetimefield_value(until)
+    with connection.cursor() as cursor:
+        for _ in range(CLAIM_ATTEMPTS):
+            cursor.execute(_SLOTS, {"set": review_set.pk, "expert": expert.pk, "now": at})
+            options = sorted(cursor.fetchall())
+            if not options:
+                return None
+            if options[0][0] == HELD:
+                slot_pk, image_id = options[0][3:]
+                Slot.objects.filter(pk=slot_pk).update(leased_until=until)
+                return Claim(_open_review(review_set, image_id, expert, now, won=False), until)
+            for *_, slot_pk, image_id in options:
+                cursor.execute(
+                    _TAKE_SLOT,
+                    [expert.pk, lease_end, slot_pk, at, review_set.pk, image_id, expert.pk],
+                )
+                if cursor.rowcount:
+                    return _won(cursor, review_set, image_id, expert, now, until)
     return None
 
 
-def _slot_of(review: Review) -> Slot | None:
-    # Ordering by pk (there is at most one) spares the join that Slot's default ordering makes.
-    return (
-        Slot.objects.filter(
-            review_set_id=review.review_set_id,
-            image_id=review.image_id,
-            expert_id=review.expert_id,
-        )
-        .order_by("pk")
-        .first()
+def _won(
+    cursor,
+    review_set: ReviewSet,
+    image_id: int,
+    expert: AbstractBaseUser,
+    now: datetime,
+    until: datetime,
+) -> Claim:
+    """The expert's review of the image they just won, logged as claimed: a new draft, or the
+    one they left when an earlier lease on the image lapsed (its verdicts are kept)."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    no_reasons = Review._meta.get_field("problem_reasons").get_db_prep_value([], connection)
+    cursor.execute(_NEW_REVIEW, [review_set.pk, image_id, expert.pk, no_reasons, at, at])
+    row = cursor.fetchone()
+    if row is None:
+        return Claim(_open_review(review_set, image_id, expert, now, won=True), until)
+    cursor.execute(_LOG_CLAIM, [row[0], expert.pk, at])
+    review = Review(
+        pk=row[0],
+        review_set=review_set,
+        image_id=image_id,
+        expert=expert,
+        started_at=now,
+        updated_at=now,
     )
+    review._state.adding = False
+    return Claim(review, until)
 
 
-def _check_editable(review: Review, expert: AbstractBaseUser) -> None:
+def _check_editable(
+    review: Review, expert: AbstractBaseUser, lease: "_Lease | None" = None
+) -> None:
     """Only the review's expert changes it: a draft while they hold a live lease, a submitted
-    review (a revision) until a release labels its image."""
+    review (a revision) until a release labels its image. ``lease``, if the caller read it
+    already (see :func:`_labels`), spares a query."""
     if review.expert_id != expert.pk:
         raise PermissionDenied("This review belongs to another expert.")
     if review.status == ReviewStatus.SUBMITTED:
@@ -145,12 +215,15 @@ def _check_editable(review: Review, expert: AbstractBaseUser) -> None:
             f"You skipped {file_name_of(review.image_id)}; it is no longer leased to you."
         )
     if review.status == ReviewStatus.DRAFT:
-        slot = _slot_of(review)
-        if slot is None or slot.state != SlotState.LEASED:
+        if lease is None:
+            with connection.cursor() as cursor:
+                cursor.execute(_LEASE, [_now_value(timezone.now()), *_slot_key(review)])
+                lease = _Lease(*(cursor.fetchone() or (False, False)))
+        if not lease.held:
             raise LeaseError(
                 f"{file_name_of(review.image_id)} is not leased to you any more: it went to another expert."
             )
-        if slot.leased_until <= timezone.now():
+        if not lease.live:
             raise LeaseError(
                 f"Your lease on {file_name_of(review.image_id)} lapsed; ask for it again to go on."
             )
@@ -176,30 +249,107 @@ def renew_lease(*, review: Review, expert: AbstractBaseUser) -> datetime | None:
     return until
 
 
-# These reads run on every save and submit: order_by() / order_by("label_id") spare the joins
-# that the default orderings of Candidate and Verdict (by image, review and label) would add.
+# Saving verdicts and submitting run for every image too: plain statements, as claiming.
+_LEASE = """
+    SELECT state = 'leased', leased_until > %s FROM reviews_slot
+    WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
+# In one read: the review's verdicts (kind 0), the labels proposed for its image (kind 1) and
+# the expert's slot of the image (kind 2: its state, and whether the lease is still running).
+_LABELS = """
+    SELECT 0, label_id, value, added FROM reviews_verdict WHERE review_id = %s
+    UNION ALL
+    SELECT 1, label_id, '', false FROM annotator_candidate WHERE image_id = %s
+    UNION ALL
+    SELECT 2, 0, state, leased_until > %s FROM reviews_slot
+    WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
+_UPSERT_VERDICTS = """
+    INSERT INTO reviews_verdict (review_id, label_id, value, added) VALUES {rows}
+    ON CONFLICT (review_id, label_id) DO UPDATE SET value = excluded.value"""
+_LOG = """
+    INSERT INTO reviews_reviewevent (review_id, actor_id, at, action, before, after)
+    VALUES {rows}"""
+_TOUCH = "UPDATE reviews_review SET updated_at = %s WHERE id = %s"
 
 
-def _proposed_labels(review: Review) -> set[int]:
-    return set(
-        Candidate.objects.filter(image_id=review.image_id)
-        .order_by()
-        .values_list("label_id", flat=True)
+def _now_value(now: datetime):
+    return connection.ops.adapt_datetimefield_value(now)
+
+
+def _slot_key(review: Review) -> list[int]:
+    return [review.review_set_id, review.image_id, review.expert_id]
+
+
+@dataclass(frozen=True)
+class _Lease:
+    held: bool  # the expert's slot of the image is leased
+    live: bool  # and the lease has not lapsed
+
+
+@dataclass
+class _Labels:
+    """A review's verdicts by label, the labels it added, the labels proposed for its image, and
+    the expert's lease on the image."""
+
+    verdicts: dict[int, str]
+    added: set[int]
+    proposed: set[int]
+    lease: _Lease
+
+    @property
+    def reviewable(self) -> set[int]:
+        return self.proposed | self.added
+
+
+def _labels(cursor, review: Review, now: datetime) -> _Labels:
+    cursor.execute(_LABELS, [review.pk, review.image_id, _now_value(now), *_slot_key(review)])
+    labels = _Labels({}, set(), set(), _Lease(False, False))
+    for kind, label, value, flag in cursor.fetchall():
+        if kind == 0:
+            labels.verdicts[label] = value
+            if flag:
+                labels.added.add(label)
+        elif kind == 1:
+            labels.proposed.add(label)
+        else:
+            labels.lease = _Lease(value == SlotState.LEASED, bool(flag))
+    return labels
+
+
+@dataclass(frozen=True)
+class _Event:
+    action: str
+    before: dict | None = None
+    after: dict | None = None
+
+
+def _write_log(
+    cursor, review: Review, actor: AbstractBaseUser, now: datetime, *events: _Event
+) -> None:
+    """The audit trail's rows, as :func:`_log` writes them, in one statement."""
+    prepare = ReviewEvent._meta.get_field("after").get_db_prep_value
+    at = _now_value(now)
+    cursor.execute(
+        _LOG.format(rows=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(events))),
+        [
+            value
+            for event in events
+            for value in (
+                review.pk,
+                actor.pk,
+                at,
+                event.action,
+                None if event.before is None else prepare(event.before, connection),
+                None if event.after is None else prepare(event.after, connection),
+            )
+        ],
     )
 
 
-def _reviewable_labels(review: Review) -> set[int]:
-    added = review.verdicts.filter(added=True).order_by().values_list("label_id", flat=True)
-    return _proposed_labels(review) | set(added)
-
-
-@transaction.atomic
-def save_verdicts(
-    *, review: Review, expert: AbstractBaseUser, verdicts: Mapping[int, str]
-) -> Review:
-    """Store verdicts on labels that were proposed for the image or added to this review,
-    replacing earlier ones on the same labels; an empty value clears a verdict."""
-    _check_editable(review, expert)
+def _apply_verdicts(
+    cursor, review: Review, verdicts: Mapping[int, str], labels: _Labels
+) -> tuple[dict[int, str], _Event | None]:
+    """Check and store verdicts (see :func:`save_verdicts`). Returns the review's verdicts after
+    and the audit event to log, if anything changed."""
     unknown_values = sorted(
         {value for value in verdicts.values() if value not in {"", *VerdictValue.values}}
     )
@@ -207,37 +357,48 @@ def save_verdicts(
         raise ValidationError(
             f"Unknown verdict {', '.join(map(repr, unknown_values))}: use correct, wrong or unclear."
         )
-    # One read of the review's verdicts serves the check, the before/after and the writes.
-    existing = {verdict.label_id: verdict for verdict in review.verdicts.order_by()}
-    added = {label for label, verdict in existing.items() if verdict.added}
-    unknown = sorted(set(verdicts) - _proposed_labels(review) - added)
+    unknown = sorted(set(verdicts) - labels.reviewable)
     if unknown:
         raise ValidationError(
             f"Labels {unknown} were neither proposed for {file_name_of(review.image_id)} nor added to this review."
         )
-    new, updated, before, after = [], [], {}, {}
-    for label, value in verdicts.items():
-        verdict = existing.get(label)
-        if verdict is None:
-            if value:
-                new.append(Verdict(review=review, label_id=label, value=value))
-                before[str(label)], after[str(label)] = "", value
-        elif verdict.value != value:
-            before[str(label)], after[str(label)] = verdict.value, value
-            verdict.value = value
-            updated.append(verdict)
-    if before:
-        Verdict.objects.bulk_create(new)
-        Verdict.objects.bulk_update(updated, ["value"])
-        _log(
-            review,
-            expert,
-            "verdicts" if review.status == ReviewStatus.DRAFT else "revise verdicts",
-            before=before,
-            after=after,
-        )
-        review.save(update_fields=["updated_at"])
-    return review
+    # A label without a verdict row counts as "": clearing it changes nothing.
+    changed = {
+        label: value
+        for label, value in sorted(verdicts.items())
+        if labels.verdicts.get(label, "") != value
+    }
+    if not changed:
+        return labels.verdicts, None
+    cursor.execute(
+        _UPSERT_VERDICTS.format(rows=", ".join(["(%s, %s, %s, false)"] * len(changed))),
+        [field for label, value in changed.items() for field in (review.pk, label, value)],
+    )
+    event = _Event(
+        "verdicts" if review.status == ReviewStatus.DRAFT else "revise verdicts",
+        before={str(label): labels.verdicts.get(label, "") for label in changed},
+        after={str(label): value for label, value in changed.items()},
+    )
+    return labels.verdicts | changed, event
+
+
+@transaction.atomic
+def save_verdicts(
+    *, review: Review, expert: AbstractBaseUser, verdicts: Mapping[int, str]
+) -> dict[int, str]:
+    """Store verdicts on labels that were proposed for the image or added to this review,
+    replacing earlier ones on the same labels; an empty value clears a verdict. Returns every
+    verdict of the review ("" for an added class not judged yet)."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        labels = _labels(cursor, review, now)
+        _check_editable(review, expert, labels.lease)
+        judged, event = _apply_verdicts(cursor, review, verdicts, labels)
+        if event is not None:
+            _write_log(cursor, review, expert, now, event)
+            cursor.execute(_TOUCH, [_now_value(now), review.pk])
+            review.updated_at = now
+    return judged
 
 
 @transaction.atomic
@@ -248,7 +409,9 @@ def add_label(*, review: Review, expert: AbstractBaseUser, label: int) -> Verdic
         raise ValidationError(
             f"There is no class {label}: class indices run from 0 to {CLASS_COUNT - 1}."
         )
-    if label in _reviewable_labels(review):
+    with connection.cursor() as cursor:
+        reviewable = _labels(cursor, review, timezone.now()).reviewable
+    if label in reviewable:
         raise ValidationError(
             f"Class {label} is already among the labels of {file_name_of(review.image_id)}."
         )
@@ -308,34 +471,59 @@ def set_comment(*, review: Review, expert: AbstractBaseUser, comment: str) -> Re
     return review
 
 
+_FINISH_SLOT = """
+    UPDATE reviews_slot SET state = 'done', leased_until = NULL
+    WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
+_FINISH_REVIEW = """
+    UPDATE reviews_review SET status = %s, submitted_at = %s, seconds_spent = %s, updated_at = %s
+    WHERE id = %s"""
+
+
 @transaction.atomic
-def submit_review(*, review: Review, expert: AbstractBaseUser, seconds_spent: float = 0) -> Review:
-    """Finish the review: every label needs a verdict. The slot is done and the lease ends."""
-    _check_editable(review, expert)
-    rows = list(review.verdicts.order_by("label_id").values_list("label_id", "value", "added"))
-    judged = {label: value for label, value, _ in rows}
-    reviewable = _proposed_labels(review) | {label for label, _, added in rows if added}
-    missing = sorted(label for label in reviewable if not judged.get(label))
-    if missing:
-        raise ValidationError(
-            f"Labels {missing} have no verdict yet: judge every label before submitting."
-        )
+def submit_review(
+    *,
+    review: Review,
+    expert: AbstractBaseUser,
+    seconds_spent: float = 0,
+    verdicts: Mapping[int, str] | None = None,
+) -> Review:
+    """Finish the review: every label needs a verdict. The slot is done and the lease ends.
+    ``verdicts``, if given, are saved first, as by :func:`save_verdicts`, in the same
+    transaction: a client may send its last verdicts with the submit."""
     now = timezone.now()
-    first_time = review.status == ReviewStatus.DRAFT
-    review.seconds_spent += max(0.0, min(float(seconds_spent), 24 * 3600.0))
-    if first_time:
-        review.status = ReviewStatus.SUBMITTED
-        review.submitted_at = now
-        Slot.objects.filter(
-            review_set_id=review.review_set_id, image_id=review.image_id, expert=expert
-        ).update(state=SlotState.DONE, leased_until=None)
-    review.save(update_fields=["status", "submitted_at", "seconds_spent", "updated_at"])
-    _log(
-        review,
-        expert,
-        "submit" if first_time else "resubmit",
-        after={"verdicts": {str(label): value for label, value in judged.items()}},
-    )
+    with connection.cursor() as cursor:
+        labels = _labels(cursor, review, now)
+        _check_editable(review, expert, labels.lease)
+        judged, event = labels.verdicts, None
+        if verdicts:
+            judged, event = _apply_verdicts(cursor, review, verdicts, labels)
+        missing = sorted(label for label in labels.reviewable if not judged.get(label))
+        if missing:
+            raise ValidationError(
+                f"Labels {missing} have no verdict yet: judge every label before submitting."
+            )
+        first_time = review.status == ReviewStatus.DRAFT
+        review.seconds_spent += max(0.0, min(float(seconds_spent), 24 * 3600.0))
+        if first_time:
+            review.status = ReviewStatus.SUBMITTED
+            review.submitted_at = now
+            cursor.execute(_FINISH_SLOT, _slot_key(review))
+        review.updated_at = now
+        cursor.execute(
+            _FINISH_REVIEW,
+            [
+                review.status,
+                _now_value(review.submitted_at),
+                review.seconds_spent,
+                _now_value(now),
+                review.pk,
+            ],
+        )
+        submitted = _Event(
+            "submit" if first_time else "resubmit",
+            after={"verdicts": {str(label): value for label, value in sorted(judged.items())}},
+        )
+        _write_log(cursor, review, expert, now, *filter(None, (event, submitted)))
     return review
 
 

@@ -23,11 +23,11 @@ if "FAULT_SQLITE_TIMEOUT" in os.environ:
     options = connections.settings["default"].setdefault("OPTIONS", {})
     options["timeout"] = float(os.environ["FAULT_SQLITE_TIMEOUT"])
 
-_log = reviewing._log
+_write_log = reviewing._write_log
 
 
-def _pause_in_first_submit(review, actor, action, before=None, after=None):
-    if MARKER and action == "submit":
+def _pause_in_first_submit(cursor, review, actor, now, *events):
+    if MARKER and any(event.action == "submit" for event in events):
         backend = connection.connection.info.backend_pid if connection.vendor == "postgresql" else 0
         # One name per thread: gunicorn's threads of one worker submit at the same time.
         draft = Path(f"{MARKER}.{os.getpid()}.{threading.get_ident()}")
@@ -41,9 +41,9 @@ def _pause_in_first_submit(review, actor, action, before=None, after=None):
             while not Path(f"{MARKER}.go").exists() and time.monotonic() < deadline:
                 time.sleep(0.02)
         draft.unlink(missing_ok=True)
-    _log(review, actor, action, before=before, after=after)
+    _write_log(cursor, review, actor, now, *events)
 
 
-reviewing._log = _pause_in_first_submit
+reviewing._write_log = _pause_in_first_submit
 
 __all__ = ["application"]

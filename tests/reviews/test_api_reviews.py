@@ -4,9 +4,11 @@ comment, submit, skip, revision and history; the blind rule; bad input and acces
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 
 from annotator.models import ValImage
 from reviews.api.serializers import TaskLabelSerializer, TaskSerializer
@@ -164,6 +166,24 @@ def test_task_gives_the_image_ranked_candidates_with_classes_examples_and_simila
     assert set(mamba["similar"][0]) == {"label", "wnid", "name"}
     assert (task["problem_reasons"], task["problem_note"], task["comment"]) == ([], "", "")
     assert task["seconds_spent"] == 0
+
+
+def test_examples_are_the_first_four_pictures_of_each_label_by_number_also_of_added_classes(
+    review_set, ada
+):
+    mambas = list(ValImage.objects.filter(original_label_id=GREEN_MAMBA).order_by("-number")[:6])
+    cabs = list(ValImage.objects.filter(original_label_id=CAB).order_by("number")[:2])
+    for image in mambas + cabs:
+        attach_picture(image)
+    api = as_user(ada)
+    task = claim(api, review_set)
+    post(api, f"/api/reviews/{task['id']}/labels/", {"label": CAB})
+
+    labels = {row["label"]: row for row in api.get(f"/api/reviews/{task['id']}/").json()["labels"]}
+
+    first_four = sorted(image.number for image in mambas)[:4]
+    assert [e["number"] for e in labels[GREEN_MAMBA]["examples"]] == first_four
+    assert [e["number"] for e in labels[CAB]["examples"]] == [image.number for image in cabs]
 
 
 def assert_shape(data, declared) -> None:
@@ -445,6 +465,27 @@ def test_token_authentication_works_without_csrf_or_session(review_set, ada):
     assert bad.status_code in (401, 403) and "Invalid token" in bad.json()["detail"]
 
 
+def test_a_token_carries_its_users_role_and_stops_working_when_the_user_is_deactivated(
+    review_set, ada, lead
+):
+    outsider = get_user_model().objects.create_user("olga", password="olga-pass-2026")
+    client = Client()
+
+    def auth(user) -> dict:
+        return {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+
+    claim_url = f"/api/review-sets/{review_set.pk}/claim/"
+    assert client.post(claim_url, **auth(outsider)).status_code == 403  # not on the panel
+    assert client.get(f"/api/reviews/?expert={ada.username}", **auth(lead)).status_code == 200
+    assert client.get(f"/api/reviews/?expert={lead.username}", **auth(ada)).status_code == 403
+    ada_auth = auth(ada)
+    ada.is_active = False
+    ada.save()
+    refused = client.post(claim_url, **ada_auth)
+    assert refused.status_code in (401, 403) and "inactive" in refused.json()["detail"]
+    assert not Review.objects.filter(expert=ada).exists()
+
+
 # The blind rule, revision and history.
 
 
@@ -552,14 +593,15 @@ def test_the_task_takes_the_same_queries_however_many_labels_it_has(
     small = claim(api, review_set)  # three candidates
     for image in ValImage.objects.filter(original_label_id__in=[GREEN_MAMBA, HOGNOSE])[:3]:
         attach_picture(image)
-    # session, user, groups, review; image, candidates, verdicts, similar classes, examples, slot
-    with django_assert_num_queries(10):
+    # session, user, groups, review; the task (image, candidates, verdicts, examples), slot,
+    # review set (the classes' names and similar classes are read once per process)
+    with django_assert_num_queries(7):
         assert api.get(f"/api/reviews/{small['id']}/").status_code == 200
 
     make_candidates(images[0], {label: 2 for label in range(100, 110)})
     for label in (CAB, 500, 600):
         post(api, f"/api/reviews/{small['id']}/labels/", {"label": label})
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         body = api.get(f"/api/reviews/{small['id']}/").json()
     assert len(body["labels"]) == 16
 
