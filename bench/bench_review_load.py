@@ -2,8 +2,9 @@
 
 Makes a scratch database of its own (dropped at the end, also on failure), migrates it, imports
 the real 20k testbed candidates and makes a review set of the 20,000 annotated images with
-overlap 3. Then gunicorn serves the app on 127.0.0.1 (a free port) and 8 client threads, each an
-expert with a token and a keep-alive connection, loop for a fixed time over one of two cycles:
+overlap 3. Then gunicorn serves the app on 127.0.0.1 (a free port) as `make serve` does (sync
+workers, 2 x cores + 1; BENCH_WORKERS and BENCH_THREADS change that), and 8 client threads, each an
+expert with a token and its own HTTP connection, loop for a fixed time over one of two cycles:
 
 - claim -> submit carrying the verdicts (what an API client does: two requests an image);
 - claim -> verdicts -> submit (as the review page does, which saves verdicts as they are made).
@@ -40,8 +41,9 @@ SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 DATABASE = f"bench_reviews_{os.getpid()}"
 CLIENTS = 8
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
-WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
-THREADS = int(os.environ.get("BENCH_THREADS", 2))
+# As `make serve` runs it (annotator/gunicorn.conf.py): 2 x cores + 1 sync workers.
+WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
+THREADS = int(os.environ.get("BENCH_THREADS", 1))
 TARGET_SUBMITS = 150
 
 
@@ -75,8 +77,9 @@ def prepare(environment: dict[str, str]) -> tuple[int, list[str]]:
         cursor.execute("ANALYZE")
     print(
         f"review load on PostgreSQL: {ValImage.objects.annotated_subset().count():,} images, "
-        f"{Candidate.objects.count():,} candidates, overlap 3; gunicorn {WORKERS} workers x "
-        f"{THREADS} threads; {CLIENTS} clients for {SECONDS:.0f} s"
+        f"{Candidate.objects.count():,} candidates, overlap 3; gunicorn {WORKERS} "
+        f"{'sync workers' if THREADS == 1 else f'workers x {THREADS} threads'}; {CLIENTS} clients "
+        f"for {SECONDS:.0f} s"
     )
     connections.close_all()
     return review_set.pk, tokens
@@ -188,7 +191,13 @@ def main() -> int:
     with scratch_database(SERVER, DATABASE) as url:
         environment["DATABASE_URL"] = url
         review_set_id, tokens = prepare(environment)
-        server = start_gunicorn(free_port(), environment, workers=WORKERS, threads=THREADS)
+        server = start_gunicorn(
+            free_port(),
+            environment,
+            workers=WORKERS,
+            threads=THREADS,
+            worker_class="sync" if THREADS == 1 else "gthread",
+        )
         try:
             for number, (name, separate) in enumerate(CYCLES):
                 print(f"cycle {number + 1}: {name}")

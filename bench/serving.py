@@ -50,6 +50,7 @@ def start_gunicorn(
     *,
     workers: int,
     threads: int = 1,
+    worker_class: str = "gthread",
     app: str = "annotator.wsgi:application",
     stderr=None,
 ) -> subprocess.Popen:
@@ -64,7 +65,7 @@ def start_gunicorn(
             "--workers",
             str(workers),
             "--worker-class",
-            "gthread",
+            worker_class,
             "--threads",
             str(threads),
             "--keep-alive",
