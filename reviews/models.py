@@ -92,6 +92,14 @@ class Slot(models.Model):
         indexes = [
             models.Index(fields=["review_set", "state", "position"], name="slot_claim_order"),
             models.Index(fields=["review_set", "expert", "state"], name="slot_by_expert"),
+            # Lapsed leases by their end: on PostgreSQL the entries that slots leave behind when
+            # they move on from "leased" (until vacuum removes them) end in the future, so a claim
+            # looking for lapsed leases never walks them.
+            models.Index(
+                fields=["review_set", "leased_until"],
+                condition=Q(state="leased"),
+                name="slot_lease_end",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,13 +71,13 @@ class Claim:
 # statements: building the equivalent ORM queries cost more than the database work. They are
 # written for SQLite and PostgreSQL alike; the tests run on both.
 #
-# The slots a claim may take, in one statement: leased slots, the expert's own first (then that
-# image is handed back) and lapsed leases (few, handed out earlier); then open slots in the set's
-# order. A slot is free for the expert unless they finished a review of its image. That is asked
-# of each slot in turn, as a scalar subquery on the unique (set, image, expert) index, so a claim
-# stops at the first free slots: written as NOT EXISTS, PostgreSQL may plan an anti-join that
-# reads all of the expert's reviews on every claim. Rows are (kind, position, number, slot,
-# image), put in order in Python.
+# The slots a claim may take, in one statement: the expert's own leased slot (then that image is
+# handed back), lapsed leases (few, handed out earlier), then open slots in the set's order. Each
+# part reads its own index (slot_by_expert, slot_lease_end, slot_claim_order). A slot is free for
+# the expert unless they finished a review of its image. That is asked of each slot in turn, as a
+# scalar subquery on the unique (set, image, expert) index, so a claim stops at the first free
+# slots: written as NOT EXISTS, PostgreSQL may plan an anti-join that reads all of the expert's
+# reviews on every claim. Rows are (kind, position, number, slot, image), ordered in Python.
 _FREE = """
     COALESCE((
         SELECT r.status FROM reviews_review r
@@ -85,16 +85,18 @@ _FREE = """
           AND r.expert_id = %(expert)s), 'draft') = 'draft'"""
 _SLOTS = f"""
     SELECT * FROM (
-        SELECT CASE WHEN s.expert_id = %(expert)s THEN 0 ELSE 1 END,
-               s.position, s.number, s.id, s.image_id
-        FROM reviews_slot s
-        WHERE s.review_set_id = %(set)s AND s.state = 'leased'
-          AND (s.expert_id = %(expert)s OR s.leased_until < %(now)s) AND {_FREE}
-        ORDER BY 1, s.position, s.number LIMIT 5) leased
+        SELECT 0, s.position, s.number, s.id, s.image_id FROM reviews_slot s
+        WHERE s.review_set_id = %(set)s AND s.expert_id = %(expert)s AND s.state = 'leased'
+        ORDER BY s.position LIMIT 1) held
     UNION ALL
     SELECT * FROM (
-        SELECT 2, s.position, s.number, s.id, s.image_id
-        FROM reviews_slot s
+        SELECT 1, s.position, s.number, s.id, s.image_id FROM reviews_slot s
+        WHERE s.review_set_id = %(set)s AND s.state = 'leased' AND s.leased_until < %(now)s
+          AND {_FREE}
+        ORDER BY s.position, s.number LIMIT 4) lapsed
+    UNION ALL
+    SELECT * FROM (
+        SELECT 2, s.position, s.number, s.id, s.image_id FROM reviews_slot s
         WHERE s.review_set_id = %(set)s AND s.state = 'open' AND {_FREE}
         ORDER BY s.position, s.number LIMIT 8) free"""
 HELD = 0  # the first column of the expert's own leased slot
