@@ -52,8 +52,8 @@ def _review(request: Request, pk: int) -> Review:
     return review
 
 
-def _task_response(review: Review) -> Response:
-    return Response(out.TaskSerializer(review_task(review=review)).data)
+def _task_response(review: Review, claim: reviewing.Claim | None = None) -> Response:
+    return Response(out.TaskSerializer(review_task(review=review, claim=claim)).data)
 
 
 @extend_schema_field(
@@ -165,8 +165,7 @@ class ClaimView(APIView):
         claimed = reviewing.claim(review_set=review_set, expert=request.user)
         if claimed is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        task = review_task(review=claimed.review, claim=claimed)
-        return Response(out.TaskSerializer(task).data)
+        return _task_response(claimed.review, claimed)
 
 
 @extend_schema(

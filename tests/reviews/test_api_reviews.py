@@ -308,6 +308,34 @@ def test_submitting_with_unjudged_labels_is_refused(review_set, ada):
     assert db_state() == before
 
 
+def test_a_submit_may_carry_the_last_verdicts_and_is_refused_whole_when_one_is_bad(review_set, ada):
+    api = as_user(ada)
+    review_id = claim(api, review_set)["id"]
+    url = f"/api/reviews/{review_id}"
+    put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}})
+    before = db_state()
+
+    bad = post(api, f"{url}/submit/", {"verdicts": {"64": "wrong", "54": "maybe"}})
+    incomplete = post(api, f"{url}/submit/", {"verdicts": {"64": "wrong"}})
+
+    assert bad.status_code == 400 and "Unknown verdict 'maybe'" in bad.json()["detail"]
+    assert incomplete.status_code == 400 and "Labels [54]" in incomplete.json()["detail"]
+    assert db_state() == before
+
+    done = post(
+        api, f"{url}/submit/", {"seconds_spent": 4, "verdicts": {"64": "wrong", "54": "unclear"}}
+    )
+
+    assert done.status_code == 200 and done.json()["status"] == "submitted"
+    assert dict(Verdict.objects.filter(review_id=review_id).values_list("label_id", "value")) == {
+        65: "correct",
+        64: "wrong",
+        54: "unclear",
+    }
+    history = [event["action"] for event in api.get(f"{url}/history/").json()]
+    assert history == ["claim", "verdicts", "verdicts", "submit"]
+
+
 def test_another_experts_review_is_not_found_through_any_endpoint(review_set, ada, ben):
     review_id = claim(as_user(ada), review_set)["id"]
     api = as_user(ben)
