@@ -345,7 +345,7 @@ def score_predictions(
             images=image_counts[m],
             classes=class_count[m],
             complete=complete[m],
-            per_class={key: table_[m] for key, table_ in per_class_counts.items()},
+            per_class={key: rows[m] for key, rows in per_class_counts.items()},
         )
         for m in range(models)
     ]

@@ -38,6 +38,11 @@ def _log(review: Review, actor: AbstractBaseUser, action: str, before=None, afte
     )
 
 
+def _now_value(now: datetime):
+    """A time as a plain statement's parameter (SQLite keeps naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(now)
+
+
 def _lease_end(review_set: ReviewSet, now: datetime) -> datetime:
     return now + timedelta(minutes=review_set.lease_minutes)
 
@@ -146,8 +151,7 @@ def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | N
 def _claim(review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
     now = timezone.now()
     until = _lease_end(review_set, now)
-    at = connection.ops.adapt_datetimefield_value(now)
-    lease_end = connection.ops.adapt_datetimefield_value(until)
+    at, lease_end = _now_value(now), _now_value(until)
     with connection.cursor() as cursor:
         for _ in range(CLAIM_ATTEMPTS):
             cursor.execute(_SLOTS, {"set": review_set.pk, "expert": expert.pk, "now": at})
@@ -178,7 +182,7 @@ def _won(
 ) -> Claim:
     """The expert's review of the image they just won, logged as claimed: a new draft, or the
     one they left when an earlier lease on the image lapsed (its verdicts are kept)."""
-    at = connection.ops.adapt_datetimefield_value(now)
+    at = _now_value(now)
     no_reasons = Review._meta.get_field("problem_reasons").get_db_prep_value([], connection)
     cursor.execute(_NEW_REVIEW, [review_set.pk, image_id, expert.pk, no_reasons, at, at])
     row = cursor.fetchone()
@@ -219,8 +223,7 @@ def _check_editable(
     if review.status == ReviewStatus.DRAFT:
         if lease is None:
             with connection.cursor() as cursor:
-                cursor.execute(_LEASE, [_now_value(timezone.now()), *_slot_key(review)])
-                lease = _Lease(*(cursor.fetchone() or (False, False)))
+                lease = _labels(cursor, review, timezone.now()).lease
         if not lease.held:
             raise LeaseError(
                 f"{file_name_of(review.image_id)} is not leased to you any more: it went to another expert."
@@ -252,9 +255,6 @@ def renew_lease(*, review: Review, expert: AbstractBaseUser) -> datetime | None:
 
 
 # Saving verdicts and submitting run for every image too: plain statements, as claiming.
-_LEASE = """
-    SELECT state = 'leased', leased_until > %s FROM reviews_slot
-    WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
 # In one read: the review's verdicts (kind 0), the labels proposed for its image (kind 1) and
 # the expert's slot of the image (kind 2: its state, and whether the lease is still running).
 _LABELS = """
@@ -271,10 +271,6 @@ _LOG = """
     INSERT INTO reviews_reviewevent (review_id, actor_id, at, action, before, after)
     VALUES {rows}"""
 _TOUCH = "UPDATE reviews_review SET updated_at = %s WHERE id = %s"
-
-
-def _now_value(now: datetime):
-    return connection.ops.adapt_datetimefield_value(now)
 
 
 def _slot_key(review: Review) -> list[int]:
