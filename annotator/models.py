@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotator.catalogue import CLASS_COUNT, VALIDATION_IMAGE_COUNT, file_name_of
+from annotator.names import MODEL_NAME_MAX_LENGTH, validate_model_name
 
 
 class ClassGroup(models.TextChoices):
@@ -133,7 +134,12 @@ class ValImage(models.Model):
 class Classifier(models.Model):
     """A trained model of the testbed, registered by name when its predictions are imported."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(
+        max_length=MODEL_NAME_MAX_LENGTH,
+        unique=True,
+        validators=[validate_model_name],
+        help_text="Letters, digits and . _ + - (it appears in URLs and file names).",
+    )
     proposes = models.BooleanField(
         default=True,
         help_text="Its top-1 predictions are shown to the panel as candidate labels "

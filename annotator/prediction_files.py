@@ -4,13 +4,20 @@ Three formats: one ``<model>.npy`` of (images, k) class indices per model, in a 
 archive, with the dataset JSON that gives the row order; a per-row CSV with the header
 ``file_name,model,rank,label[,score]``; the same rows as JSON Lines. Every problem is a
 ``PredictionFormatError`` whose one-line message names the member, row or line at fault.
+
+Hostile input is refused before it costs memory or time: a .npy header's shape and dtype are
+checked before its data is read, no line is read past ``IMPORT_LINE_CHARS``, and a researcher's
+upload (``read_submission``) is read within ``UploadLimits``.
 """
 
+import codecs
 import csv
 import io
 import json
 import lzma
+import math
 import tarfile
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 import numpy as np
+from numpy.lib import format as npy_format
 
 from annotator.catalogue import (
     ANNOTATED_SUBSET_FILE,
@@ -30,12 +38,18 @@ from annotator.catalogue import (
     original_labels,
     read_dataset_index,
 )
+from annotator.names import model_name_problem
 from annotator.progress import Progress, ProgressFactory, no_progress
 
 FORMATS = ("auto", "npy", "csv", "jsonl")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
 CSV_COLUMNS = ("file_name", "model", "rank", "label")
-MODEL_NAME_MAX_LENGTH = 100  # Classifier.name
+MAX_TOP_K = 100  # columns of a .npy: the testbed's have 5
+SUBMISSION_MAX_TOP_K = 10  # columns of an uploaded .npy (only the first is scored)
+IMPORT_LINE_CHARS = 10_000  # a CSV or JSON Lines row of an import is under 200 characters
+NPY_MAGIC = b"\x93NUMPY"
+SNIFF_BYTES = 4096  # an upload's first bytes, enough to tell its format
+NPY_HEADER_BYTES = 4096  # numpy writes 128 bytes or so for an array of integers
 
 # Stored byte layouts of the Predictions arrays, little-endian whatever the machine.
 IMAGE_NUMBER_DTYPE = np.dtype("<i4")
@@ -134,7 +148,8 @@ def read_predictions(
     else:
         with _progress_reader(source, progress) as stream:
             text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            rows = _csv_rows(text) if file_format == "csv" else _jsonl_rows(text)
+            lines = _bounded_lines(text, None)
+            rows = _csv_rows(lines) if file_format == "csv" else _jsonl_rows(lines)
             found = _assemble_rows(rows, exclude=exclude)
     if not found.models:
         if found.excluded:
@@ -148,30 +163,88 @@ def read_predictions(
 # --- one model, one class per image (a researcher's submission) --------------------------------
 
 SUBMISSION_COLUMNS = ("file_name", "label")
+SUBMISSION_SUFFIXES = {".npy": "npy", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
-def read_submission(data: bytes, *, file_name: str, file_format: str = "auto") -> ModelPredictions:
+@dataclass(frozen=True)
+class UploadLimits:
+    """How far an upload is read before it is refused. A researcher's file holds one row per
+    image of the release, so anything much larger, longer or slower is refused early and
+    cheaply, whatever it holds."""
+
+    rows: int  # prediction rows (CSV and JSON Lines): the images the release labels
+    blank_lines: int = 100  # blank lines are not free: a file of them is refused early
+    line_chars: int = 1_000  # a row is under 100 characters
+    seconds: float = 2.0  # reading stops with an error past this
+
+    @property
+    def text_bytes(self) -> int:
+        """The largest CSV or JSON Lines file these limits could let through."""
+        return (self.rows + 1 + self.blank_lines) * (self.line_chars + 2)
+
+    @property
+    def file_bytes(self) -> int:
+        """The largest file of any format these limits could let through: a request larger
+        than this (and a little multipart framing) can be refused without being read."""
+        npy = NPY_HEADER_BYTES + VALIDATION_IMAGE_COUNT * SUBMISSION_MAX_TOP_K * 8
+        return max(self.text_bytes, npy)
+
+
+def read_submission(
+    data: bytes | IO[bytes],
+    *,
+    file_name: str,
+    file_format: str = "auto",
+    limits: UploadLimits | None = None,
+) -> ModelPredictions:
     """One model's predictions, one class per image: a CSV with the header ``file_name,label``,
     the same as JSON Lines, or a testbed ``.npy`` (top-1 first) whose rows follow the 20,000
     annotated images' dataset JSON (20,000 rows) or the image numbers 1..50,000 (50,000 rows).
-    A label is a wnid or a class index. The model is nameless: the caller names it."""
+    A label is a wnid or a class index. The model is nameless: the caller names it.
+
+    ``data`` is the bytes or a seekable binary file. The format comes from the name (else from
+    the content) and the content must start like it: the CSV header, ``{`` or the .npy magic.
+    Within ``limits``, reading stops at the first row, blank line, line length or second past
+    them; a .npy's declared shape and dtype are checked before its data is read."""
     if file_format not in FORMATS:
         raise PredictionFormatError(f"unknown format {file_format!r}; expected one of {FORMATS}")
+    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(0)
     if file_format == "auto":
         suffix = PurePosixPath(file_name.lower()).suffix
-        file_format = {".npy": "npy", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
-            suffix, ""
-        )
+        file_format = SUBMISSION_SUFFIXES.get(suffix) or _sniff_format(head)
         if not file_format:
             raise PredictionFormatError(
-                f"{file_name}: cannot tell the format from the name (expected .csv, .jsonl or .npy)"
+                "cannot tell the format from the name or the content "
+                "(expected .csv, .jsonl or .npy)"
             )
+    _check_start(head, file_format)
     if file_format == "npy":
-        numbers, labels = _submission_from_npy(_load_npy(data, member=file_name), file_name)
+        array = _read_npy(stream, size=size, member="", check=_check_submission_header)
+        numbers, labels = _submission_from_npy(array, "")
     else:
-        text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-        rows = _submission_csv_rows(text) if file_format == "csv" else _submission_jsonl_rows(text)
-        numbers, labels = _submission_from_rows(rows)
+        if limits is not None and size > limits.text_bytes:
+            raise PredictionFormatError(
+                f"{size:,} bytes, more than the {limits.text_bytes:,} that a "
+                f"{'CSV' if file_format == 'csv' else 'JSON Lines'} file of {limits.rows:,} "
+                f"rows (one per image the release labels) of at most {limits.line_chars:,} "
+                "characters can be"
+            )
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        try:
+            header_lines = 1 if file_format == "csv" else 0
+            lines = _bounded_lines(text, limits, header_lines=header_lines)
+            rows = (
+                _submission_csv_rows(lines)
+                if file_format == "csv"
+                else _submission_jsonl_rows(lines)
+            )
+            numbers, labels = _submission_from_rows(rows)
+        finally:
+            text.detach()  # leave the caller's file open
     order = np.argsort(numbers, kind="stable")
     return ModelPredictions(
         name="",
@@ -181,39 +254,114 @@ def read_submission(data: bytes, *, file_name: str, file_format: str = "auto") -
     )
 
 
-def _submission_from_npy(array: np.ndarray, member: str) -> tuple[np.ndarray, np.ndarray]:
-    if array.dtype.kind not in "iu" or array.ndim not in (1, 2) or 0 in array.shape:
+def _sniff_format(head: bytes) -> str:
+    """The format the first bytes look like, or "" when none."""
+    if head.startswith(NPY_MAGIC):
+        return "npy"
+    text = _head_text(head)
+    if text is None:
+        return ""
+    if text.startswith("{"):
+        return "jsonl"
+    if _is_header(text.split("\n", 1)[0], SUBMISSION_COLUMNS):
+        return "csv"
+    return ""
+
+
+def _check_start(head: bytes, file_format: str) -> None:
+    """Refuse at once content that does not start like its format: binary junk, blank lines,
+    a CSV without its header, JSON Lines not starting with an object, a .npy without magic."""
+    if file_format == "npy":
+        if not head.startswith(NPY_MAGIC):
+            raise PredictionFormatError(
+                "not a readable .npy array: it does not start with the .npy magic \\x93NUMPY"
+            )
+        return
+    text = _head_text(head)
+    if text is None:
         raise PredictionFormatError(
-            f"{member}: expected integer class indices of shape (images,) or (images, k), "
-            f"got {array.dtype} {array.shape}"
+            "binary data, not UTF-8 text: a CSV or JSON Lines file is text (a .npy is named .npy)"
         )
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if file_format == "csv":
+        if not text:
+            raise PredictionFormatError(
+                f"line 1: empty file, expected the header {','.join(SUBMISSION_COLUMNS)}"
+            )
+        if not _is_header(first, SUBMISSION_COLUMNS):
+            raise PredictionFormatError(
+                f"line 1: expected the header {','.join(SUBMISSION_COLUMNS)}, got {_shown(first)}"
+            )
+    elif not text:
+        raise PredictionFormatError("no predictions found")
+    elif not text.startswith("{"):
+        raise PredictionFormatError(
+            f"line 1: JSON Lines start with a {{...}} object, got {_shown(first)}"
+        )
+
+
+def _head_text(head: bytes) -> str | None:
+    """The first bytes as text without a byte-order mark, or None for binary data (a NUL byte,
+    or bytes that are not UTF-8; a character cut at the end is fine)."""
+    if b"\x00" in head:
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _is_header(line: str, columns: Sequence[str]) -> bool:
+    names = [name.strip().strip('"') for name in line.split(",")]
+    return sorted(names) == sorted(columns)
+
+
+def _shown(text: str) -> str:
+    return repr(text[:40] + "...") if len(text) > 40 else repr(text)
+
+
+def _check_submission_header(member: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    if dtype.kind not in "iu" or len(shape) not in (1, 2) or 0 in shape:
+        raise PredictionFormatError(
+            f"{_at(member)}expected integer class indices of shape (images,) or (images, k), "
+            f"got {dtype} {shape}"
+        )
+    if shape[0] not in (VALIDATION_IMAGE_COUNT, len(read_dataset_index(ANNOTATED_SUBSET_FILE))):
+        raise PredictionFormatError(
+            f"{_at(member)}{shape[0]:,} rows; a .npy needs 20,000 rows in the order of "
+            f"{ANNOTATED_SUBSET_FILE.name} or 50,000 rows in image-number order"
+        )
+    if len(shape) == 2 and shape[1] > SUBMISSION_MAX_TOP_K:
+        raise PredictionFormatError(
+            f"{_at(member)}{shape[1]:,} columns; at most {SUBMISSION_MAX_TOP_K}"
+        )
+
+
+def _submission_from_npy(array: np.ndarray, member: str) -> tuple[np.ndarray, np.ndarray]:
     top1 = array if array.ndim == 1 else array[:, 0]
     if len(top1) == VALIDATION_IMAGE_COUNT:
         numbers = np.arange(1, VALIDATION_IMAGE_COUNT + 1, dtype=np.int64)
-    elif len(top1) == len(annotated := read_dataset_index(ANNOTATED_SUBSET_FILE)):
-        numbers = np.array([image_number(name) for name, _ in annotated], dtype=np.int64)
     else:
-        raise PredictionFormatError(
-            f"{member}: {len(top1):,} rows; a .npy needs 20,000 rows in the order of "
-            f"{ANNOTATED_SUBSET_FILE.name} or 50,000 rows in image-number order"
-        )
+        annotated = read_dataset_index(ANNOTATED_SUBSET_FILE)
+        numbers = np.array([image_number(name) for name, _ in annotated], dtype=np.int64)
     outside = np.flatnonzero((top1 < 0) | (top1 >= CLASS_COUNT))
     if len(outside):
         row = int(outside[0])
         raise PredictionFormatError(
-            f"{member} row {row} (ILSVRC2012_val_{numbers[row]:08d}.JPEG): class index "
+            f"{_at(member, ' ')}row {row} (ILSVRC2012_val_{numbers[row]:08d}.JPEG): class index "
             f"{top1[row]} outside 0..{CLASS_COUNT - 1}"
         )
     return numbers, top1.astype(np.int64)
 
 
-def _submission_csv_rows(text: IO[str]) -> Iterator[tuple[int, Any, Any]]:
-    for line, (file_name, label, _) in _csv_records(text, SUBMISSION_COLUMNS):
+def _submission_csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, Any, Any]]:
+    for line, (file_name, label, _) in _csv_records(lines, SUBMISSION_COLUMNS):
         yield line, file_name.strip(), label
 
 
-def _submission_jsonl_rows(text: IO[str]) -> Iterator[tuple[int, Any, Any]]:
-    for line_number, record in _json_records(text, SUBMISSION_COLUMNS):
+def _submission_jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, Any, Any]]:
+    for line_number, record in _json_records(lines, SUBMISSION_COLUMNS):
         yield line_number, record["file_name"], record["label"]
 
 
@@ -291,7 +439,11 @@ def _read_npy_source(
     models: list[ModelPredictions] = []
     excluded: list[str] = []
     member_of: dict[str, str] = {}
-    for member, read in _npy_members(source, progress):
+
+    def check(member: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        _check_member_header(member, shape, dtype, index)
+
+    for member, open_member in _npy_members(source, progress):
         name = PurePosixPath(member).stem
         if name in member_of:
             raise PredictionFormatError(
@@ -302,16 +454,21 @@ def _read_npy_source(
             excluded.append(name)
             continue
         _check_model_name(name, where=member)
-        models.append(_model_from_array(name, member, _load_npy(read(), member=member), index))
+        stream, size = open_member()
+        with stream:
+            array = _read_npy(stream, size=size, member=member, check=check)
+        models.append(_model_from_array(name, member, array, index))
     if not member_of:
         raise PredictionFormatError("no .npy file found")
     return PredictionSet(sorted(models, key=lambda model: model.name), sorted(excluded))
 
 
-def _npy_members(
-    source: Path, progress: ProgressFactory
-) -> Iterator[tuple[str, Callable[[], bytes]]]:
-    """(member name, read its bytes) for every .npy of a folder, a single file or a tar archive."""
+# (member name, open it: a binary file and its size in bytes)
+MemberOpener = Callable[[], tuple[IO[bytes], int]]
+
+
+def _npy_members(source: Path, progress: ProgressFactory) -> Iterator[tuple[str, MemberOpener]]:
+    """(member name, open it) for every .npy of a folder, a single file or a tar archive."""
     if source.is_dir():
         paths = sorted(path for path in source.rglob("*.npy") if path.is_file())
         total = sum(path.stat().st_size for path in paths)
@@ -320,18 +477,16 @@ def _npy_members(
             for path in paths:
                 bar.update(path.stat().st_size)
                 name = path.relative_to(source).as_posix()
-                yield name, _file_reader(path, name)
+                yield name, _file_opener(path, name)
         finally:
             bar.close()
     elif source.name.lower().endswith(".npy"):
-        yield source.name, _file_reader(source, source.name)
+        yield source.name, _file_opener(source, source.name)
     else:
         yield from _tar_members(source, progress)
 
 
-def _tar_members(
-    source: Path, progress: ProgressFactory
-) -> Iterator[tuple[str, Callable[[], bytes]]]:
+def _tar_members(source: Path, progress: ProgressFactory) -> Iterator[tuple[str, MemberOpener]]:
     # Stream mode ("r|*") reads the archive once, front to back, whatever its compression: as
     # fast as decompressing it and never holding more than one member in memory.
     member_name = None
@@ -349,7 +504,7 @@ def _tar_members(
                     continue
                 if not member.isfile():
                     raise PredictionFormatError(f"member {member.name} is not a regular file")
-                yield member.name, _tar_reader(tar, member)
+                yield member.name, _tar_opener(tar, member)
     except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
         where = f" after member {member_name}" if member_name else ""
         raise PredictionFormatError(
@@ -357,55 +512,88 @@ def _tar_members(
         ) from exc
 
 
-def _file_reader(path: Path, name: str) -> Callable[[], bytes]:
-    def read() -> bytes:
+def _file_opener(path: Path, name: str) -> MemberOpener:
+    def open_file() -> tuple[IO[bytes], int]:
         try:
-            return path.read_bytes()
+            return path.open("rb"), path.stat().st_size
         except OSError as exc:
             raise PredictionFormatError(f"{name}: cannot read ({_one_line(exc)})") from exc
 
-    return read
+    return open_file
 
 
-def _tar_reader(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], bytes]:
-    def read() -> bytes:
-        try:
-            data = tar.extractfile(member).read()
-        except (tarfile.TarError, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
-            raise PredictionFormatError(
-                f"member {member.name}: truncated or corrupt archive ({_one_line(exc)})"
-            ) from exc
-        if len(data) != member.size:
-            raise PredictionFormatError(f"member {member.name}: truncated archive")
-        return data
+def _tar_opener(tar: tarfile.TarFile, member: tarfile.TarInfo) -> MemberOpener:
+    def open_member() -> tuple[IO[bytes], int]:
+        return tar.extractfile(member), member.size
 
-    return read
+    return open_member
 
 
-def _load_npy(data: bytes, *, member: str) -> np.ndarray:
+NpyHeaderCheck = Callable[[str, tuple[int, ...], np.dtype], None]
+
+
+def _read_npy(stream: IO[bytes], *, size: int, member: str, check: NpyHeaderCheck) -> np.ndarray:
+    """The array of a .npy file of ``size`` bytes. Its header is read first and its declared
+    shape and dtype handed to ``check`` (which raises), and the data must be exactly as long as
+    they declare: nothing larger than declared, and nothing unexpected, is ever read."""
     try:
-        array = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, EOFError, OSError) as exc:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = npy_format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = npy_format.read_array_header_2_0(stream)
+        else:
+            raise PredictionFormatError(
+                f"{_at(member)}.npy format version {version[0]}.{version[1]} is not supported "
+                "(1.0 or 2.0, as numpy.save writes integer arrays)"
+            )
+        if dtype.hasobject:
+            raise PredictionFormatError(f"{_at(member)}holds Python objects, not class indices")
+        check(member, shape, dtype)
+        declared = math.prod(shape) * dtype.itemsize
+        held = size - stream.tell()
+        if held != declared:
+            raise PredictionFormatError(
+                f"{_at(member)}not a readable .npy array, or a truncated one: its header declares "
+                f"{dtype} {shape}, {declared:,} bytes of data, but the file holds {held:,}"
+            )
+        data = stream.read(declared)
+    except PredictionFormatError:
+        raise
+    except (tarfile.TarError, lzma.LZMAError, zlib.error) as exc:
         raise PredictionFormatError(
-            f"{member}: not a readable .npy array, or a truncated one ({_one_line(exc)})"
+            f"member {member}: truncated or corrupt archive ({_one_line(exc)})"
         ) from exc
-    if not isinstance(array, np.ndarray):
-        raise PredictionFormatError(f"{member}: not a .npy array")
-    return array
+    except (ValueError, TypeError, SyntaxError, EOFError, OSError) as exc:
+        raise PredictionFormatError(
+            f"{_at(member)}not a readable .npy array, or a truncated one ({_one_line(exc)})"
+        ) from exc
+    if len(data) != declared:
+        raise PredictionFormatError(f"{_at(member)}truncated ({len(data):,} of {declared:,} bytes)")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+
+
+def _check_member_header(
+    member: str, shape: tuple[int, ...], dtype: np.dtype, index: DatasetIndex
+) -> None:
+    if dtype.kind not in "iu":
+        raise PredictionFormatError(f"{member}: dtype {dtype} is not an integer type")
+    if len(shape) != 2 or shape[1] == 0:
+        raise PredictionFormatError(f"{member}: shape {shape} is not (images, k)")
+    if shape[0] != len(index.numbers):
+        raise PredictionFormatError(
+            f"{member}: {shape[0]:,} rows but the index {index.path.name} "
+            f"lists {len(index.numbers):,} images"
+        )
+    if shape[1] > MAX_TOP_K:
+        raise PredictionFormatError(
+            f"{member}: {shape[1]:,} predictions per image; at most {MAX_TOP_K}"
+        )
 
 
 def _model_from_array(
     name: str, member: str, array: np.ndarray, index: DatasetIndex
 ) -> ModelPredictions:
-    if array.dtype.kind not in "iu":
-        raise PredictionFormatError(f"{member}: dtype {array.dtype} is not an integer type")
-    if array.ndim != 2 or array.shape[1] == 0:
-        raise PredictionFormatError(f"{member}: shape {array.shape} is not (images, k)")
-    if len(array) != len(index.numbers):
-        raise PredictionFormatError(
-            f"{member}: {len(array):,} rows but the index {index.path.name} "
-            f"lists {len(index.numbers):,} images"
-        )
     outside = (array < 0) | (array >= CLASS_COUNT)
     if outside.any():
         row, column = (int(i) for i in np.argwhere(outside)[0])
@@ -428,12 +616,12 @@ Row = tuple[int, str, str, Any, Any, Any]
 
 
 def _csv_records(
-    text: IO[str], columns: Sequence[str], optional: str | None = None
+    lines: Iterable[str], columns: Sequence[str], optional: str | None = None
 ) -> Iterator[tuple[int, list[str | None]]]:
-    """The rows of a CSV text whose header names ``columns`` (and maybe ``optional``) in any
+    """The rows of CSV lines whose header names ``columns`` (and maybe ``optional``) in any
     order, each as its line number and its values in the order of ``columns`` then
     ``optional`` (None when the file has no such column). Errors name the line."""
-    reader = csv.reader(text)
+    reader = csv.reader(lines)
     try:
         header = next(reader, None)
         if header is None:
@@ -467,17 +655,17 @@ def _csv_records(
         raise PredictionFormatError(f"after line {reader.line_num}: not UTF-8 text") from exc
 
 
-def _csv_rows(text: IO[str]) -> Iterator[Row]:
-    for line, (file_name, model, rank, label, score) in _csv_records(text, CSV_COLUMNS, "score"):
+def _csv_rows(lines: Iterable[str]) -> Iterator[Row]:
+    for line, (file_name, model, rank, label, score) in _csv_records(lines, CSV_COLUMNS, "score"):
         yield line, file_name, model, rank, label, score
 
 
-def _json_records(text: IO[str], required: Sequence[str]) -> Iterator[tuple[int, dict]]:
+def _json_records(lines: Iterable[str], required: Sequence[str]) -> Iterator[tuple[int, dict]]:
     """The JSON objects of a JSON Lines text with their line numbers; blank lines skipped; a
     malformed line, a non-object or a missing ``required`` key is an error naming the line."""
     line_number = 0
     try:
-        for line_number, line in enumerate(text, start=1):
+        for line_number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
@@ -485,6 +673,10 @@ def _json_records(text: IO[str], required: Sequence[str]) -> Iterator[tuple[int,
             except json.JSONDecodeError as exc:
                 raise PredictionFormatError(
                     f"line {line_number}: malformed JSON ({exc.msg} at column {exc.colno})"
+                ) from exc
+            except RecursionError as exc:
+                raise PredictionFormatError(
+                    f"line {line_number}: JSON nested too deeply; a line is one flat object"
                 ) from exc
             if not isinstance(record, dict):
                 raise PredictionFormatError(f"line {line_number}: not a JSON object")
@@ -496,8 +688,8 @@ def _json_records(text: IO[str], required: Sequence[str]) -> Iterator[tuple[int,
         raise PredictionFormatError(f"after line {line_number}: not UTF-8 text") from exc
 
 
-def _jsonl_rows(text: IO[str]) -> Iterator[Row]:
-    for line_number, record in _json_records(text, CSV_COLUMNS):
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[Row]:
+    for line_number, record in _json_records(lines, CSV_COLUMNS):
         # Checked here so that the caches of _assemble_rows never confuse 1, 1.0 and true.
         for key, kinds in (("rank", int), ("label", (int, str))):
             value = record[key]
@@ -666,15 +858,52 @@ def _score(score: Any, line: int) -> float:
 
 
 def _check_model_name(name: Any, *, where: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise PredictionFormatError(f"{where}: model name {name!r} is empty or not text")
-    if len(name) > MODEL_NAME_MAX_LENGTH:
-        raise PredictionFormatError(
-            f"{where}: model name {name[:20]!r}... is longer than {MODEL_NAME_MAX_LENGTH} characters"
-        )
+    problem = model_name_problem(name)
+    if problem:
+        shown = f"{name[:20]!r}..." if isinstance(name, str) and len(name) > 20 else repr(name)
+        raise PredictionFormatError(f"{where}: model name {shown} {problem}")
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
+DEADLINE_EVERY = 256  # lines between looks at the clock
+
+
+def _bounded_lines(
+    text: IO[str], limits: UploadLimits | None, *, header_lines: int = 0
+) -> Iterator[str]:
+    """The lines of a text, each read no further than its length limit; within ``limits`` (an
+    upload), also at most ``limits.rows`` non-blank lines after ``header_lines``, at most
+    ``limits.blank_lines`` blank ones, and no longer than ``limits.seconds``. Past any limit,
+    an error naming the line and the limit."""
+    longest = limits.line_chars if limits else IMPORT_LINE_CHARS
+    deadline = time.monotonic() + limits.seconds if limits else math.inf
+    rows = blanks = 0
+    number = 0
+    while line := text.readline(longest + 2):  # + 2: the line end
+        number += 1
+        if len(line.rstrip("\r\n")) > longest:
+            raise PredictionFormatError(f"line {number}: longer than {longest:,} characters")
+        if limits is not None:
+            if line.strip():
+                rows += 1
+                if rows > limits.rows + header_lines:
+                    raise PredictionFormatError(
+                        f"line {number}: more than {limits.rows:,} rows, the images the "
+                        "release labels (one row each)"
+                    )
+            else:
+                blanks += 1
+                if blanks > limits.blank_lines:
+                    raise PredictionFormatError(
+                        f"line {number}: more than {limits.blank_lines} blank lines"
+                    )
+            if number % DEADLINE_EVERY == 0 and time.monotonic() > deadline:
+                raise PredictionFormatError(
+                    f"line {number}: reading took longer than {limits.seconds:g} s, the limit "
+                    "per upload"
+                )
+        yield line
 
 
 class _ProgressRaw(io.RawIOBase):
@@ -716,6 +945,11 @@ def _line_range(lines: np.ndarray) -> str:
 
 def _is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
+
+
+def _at(member: str, separator: str = ": ") -> str:
+    """A message's prefix naming the member, or none (an upload: the caller names the file)."""
+    return f"{member}{separator}" if member else ""
 
 
 def _one_line(exc: BaseException) -> str:

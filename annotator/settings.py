@@ -58,6 +58,22 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env_flag("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): scripts, styles and pictures from this
+# site only, no inline script or style (pages load ES modules and app.css from static/), nothing
+# plugged in, never framed, forms post here. The API docs relax it for themselves only
+# (annotator/api_docs.py). Static files and pictures: WhiteNoise answers before the middleware.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,11 +96,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their own caching; before the rest, so that every
+    # answer of the app (a 413, a lock-out page too) gets its policy and its Cache-Control.
+    "csp.middleware.CSPMiddleware",
+    "annotator.headers.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "annotator.security.UploadLimitMiddleware",
+    # A NUL (%00) in the path or a parameter: 400 before any view (annotator/request_checks.py).
+    "annotator.request_checks.NulCharacterMiddleware",
+    # A scoring upload larger than its release allows: 413 unread (reviews/upload_budget.py).
+    "reviews.upload_budget.UploadBudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a lock-out noticed while logging in into the "locked out" page (429).
@@ -138,8 +162,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_fla
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# In the database, so that every gunicorn worker and every app server sees the same counts
-# (the API token endpoint's throttle); `make serve` runs createcachetable, tests make it too.
+# In the database, so that every gunicorn worker and every app server shares it (a DRF throttle
+# would count there; the log-in limits count in axes' tables); `make serve` runs createcachetable.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -152,24 +176,37 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django calls it after every password change (the password page, the admin,
+    # add_expert --password, changepassword, set_password), and it deletes the user's API token.
+    {"NAME": "annotator.security.RevokeApiTokenOnPasswordChange"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # First: refuses a locked-out user name before any password is checked.
+    # First: refuses a locked-out or slowed-down log-in before any password is checked.
     "annotator.security.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Log-in throttling (django-axes, counts in the database, so shared by every worker and server):
-# AXES_FAILURE_LIMIT wrong passwords for one user name lock it for the cool-off, whatever the
-# password tried next; other users are unaffected. Locked per user name, not per address: behind
-# a proxy every client has the proxy's address. An admin unlocks a user early by deleting the
-# access attempt in the admin or with `manage.py axes_reset_username NAME`.
+# The client's address, for every log-in limit (axes, the page, the API): REMOTE_ADDR, or behind
+# DJANGO_NUM_PROXIES proxies that each append to X-Forwarded-For, the Nth address from its right
+# (DRF's NUM_PROXIES rule). Whatever stands further left was sent by the client: never trusted.
+NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", 0))
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("DJANGO_NUM_PROXIES must be 0 (no proxy) or the number of proxies")
+# Log-in throttling (django-axes: the counts are its access attempts, in the database, so shared
+# by every worker and server), applied to the log-in page, the admin's and the API token alike
+# (annotator.security, where the rules are spelt out):
+# - AXES_FAILURE_LIMIT wrong passwords for a user name from one address lock that pair (only)
+#   for the cool-off: a stranger cannot lock a panel member out of their own address;
+# - LOGIN_FAILURES_PER_ADDRESS failed log-ins from one address, whatever the user names, within
+#   the cool-off refuse every log-in from it;
+# - once a user name has AXES_FAILURE_LIMIT failures from anywhere, an address that failed for it
+#   waits 1, 2, 4... seconds (at most LOGIN_MAX_DELAY) after its latest failure before trying it.
+# An admin unlocks early with `manage.py axes_reset_username NAME` (or _ip ADDRESS).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", 15)))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for the address among the lock-out parameters, because locks keyed on user agent
-# or cookie can be dodged; a lock on the user name cannot, and a lock on the address would lock
-# out a whole institute behind one NAT or proxy. The token endpoint is throttled per address.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_CLIENT_IP_CALLABLE = "annotator.security.client_ip"
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("DJANGO_LOGIN_FAILURES_PER_ADDRESS", 20))
+LOGIN_MAX_DELAY = timedelta(seconds=int(os.environ.get("DJANGO_LOGIN_MAX_DELAY_SECONDS", 60)))
 AXES_RESET_ON_SUCCESS = True
 # The cool-off runs from the lock-out: trying again while locked does not prolong it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -177,6 +214,9 @@ AXES_LOCKOUT_CALLABLE = "annotator.security.lockout_response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "annotator:image-list"
 LOGOUT_REDIRECT_URL = "login"
+# API tokens (POST /api/auth/token/) expire this long after they were handed out, like a session
+# (SESSION_COOKIE_AGE, two weeks); log-out and a password change delete them sooner.
+API_TOKEN_TTL = timedelta(hours=int(os.environ.get("DJANGO_TOKEN_TTL_HOURS", 14 * 24)))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -242,8 +282,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "annotator.api.exceptions.handle_exception",
-    # Only views that name a scope are throttled (the token endpoint); counts live in CACHES.
-    "DEFAULT_THROTTLE_RATES": {"login": os.environ.get("DJANGO_LOGIN_RATE", "20/hour")},
+    # The client's address for any DRF throttle: the same rule as the log-in limits above.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ImageNet multi-label review API",
@@ -255,6 +295,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "annotator.api.schema.document_common_errors",
+    ],
 }
 
 # Request bodies: one upload (a whole multipart request) may be this large, other bodies (forms,
@@ -264,6 +308,11 @@ SPECTACULAR_SETTINGS = {
 ANNOTATOR_MAX_UPLOAD_BYTES = int(os.environ.get("ANNOTATOR_MAX_UPLOAD_BYTES", 64 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
 FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
+# Uploads of predictions to score (the leaderboard's form and the evaluate API together) per
+# user, counted in CACHES like the token throttle; reading one stops with a 400 past the seconds
+# (reviews/upload_throttle.py, annotator/prediction_files.UploadLimits).
+ANNOTATOR_UPLOAD_RATE = os.environ.get("ANNOTATOR_UPLOAD_RATE", "5/minute")
+ANNOTATOR_UPLOAD_SECONDS = float(os.environ.get("ANNOTATOR_UPLOAD_SECONDS", 2))
 
 # Pictures larger than this many pixels are refused as decompression bombs.
 ANNOTATOR_MAX_IMAGE_PIXELS = int(os.environ.get("ANNOTATOR_MAX_IMAGE_PIXELS", 64_000_000))

@@ -4,8 +4,9 @@ Full scale: the real 20k testbed candidates (64 models, about 74,000 candidates)
 the 20,000 annotated images with overlap 3, and three experts whose reviews of the first 19,000
 images are stored already (57,000 reviews, about 210,000 verdicts, put in with bulk_create).
 Each round, through Django's test client with a logged-in session and the app's middleware:
-claim-next (which returns the task), the verdicts on every label, the submit; and a trivial
-``login_required`` view returning "ok". Run: ``.venv/bin/python bench/bench_review_api.py``.
+claim-next (which returns the task), the verdicts on every label, the submit, each change with
+the review's version as the review page sends it; and a trivial ``login_required`` view
+returning "ok". Run: ``.venv/bin/python bench/bench_review_api.py``.
 """
 
 import statistics
@@ -157,15 +158,19 @@ def main() -> int:
                     assert response.status_code == 200, response.content
                     task = response.json()
                     url = f"/api/reviews/{task['id']}"
-                    body = {"verdicts": {str(lb["label"]): "correct" for lb in task["labels"]}}
+                    body = {
+                        "verdicts": {str(lb["label"]): "correct" for lb in task["labels"]},
+                        "version": task["version"],
+                    }
 
                     start = time.perf_counter()
                     response = client.put(f"{url}/verdicts/", body, content_type="application/json")
                     verdicts_time = time.perf_counter() - start
                     assert response.status_code == 200, response.content
+                    submit = {"seconds_spent": 9.5, "version": response.json()["version"]}
                     start = time.perf_counter()
                     response = client.post(
-                        f"{url}/submit/", {"seconds_spent": 9.5}, content_type="application/json"
+                        f"{url}/submit/", submit, content_type="application/json"
                     )
                     submit_time = time.perf_counter() - start
                     assert response.status_code == 200, response.content

@@ -156,9 +156,16 @@ class Expert(threading.Thread):
                         for n, label in enumerate(task["labels"])
                     }
                     url = f"/api/reviews/{task['id']}"
-                    submit = {"seconds_spent": 5}
+                    # Each change carries the review's version, as the review page sends it.
+                    submit = {"seconds_spent": 5, "version": task["version"]}
                     if self.separate_verdicts:
-                        self.call(connection, "PUT", f"{url}/verdicts/", {"verdicts": verdicts})
+                        _, saved = self.call(
+                            connection,
+                            "PUT",
+                            f"{url}/verdicts/",
+                            {"verdicts": verdicts, "version": task["version"]},
+                        )
+                        submit["version"] = json.loads(saved)["version"]
                     else:
                         submit["verdicts"] = verdicts
                     self.call(connection, "POST", f"{url}/submit/", submit)

@@ -1,12 +1,44 @@
-"""The Django admin for the review workflow. Reviews change only through the review page or the
-API (so every change is audited); here they can be read, and review sets closed or reopened."""
+"""The Django admin for the review workflow and the panel's users. Reviews, decisions, releases,
+scores and blind answers change only through their pages and services (so every change is checked
+and audited), or never: here they are read. Review sets can be renamed, closed or reopened; a lead
+changes panel membership (reviews.roles.LEAD_ADMIN_PERMISSIONS says what a lead may do)."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from reviews.models import Release, Review, ReviewEvent, ReviewSet, Slot, Verdict
+from reviews.models import (
+    Adjudication,
+    FlagDecision,
+    HumanLabel,
+    ModelScore,
+    Release,
+    ReleaseImage,
+    Review,
+    ReviewEvent,
+    ReviewSet,
+    Slot,
+    Verdict,
+)
+from reviews.roles import EXPERTS, LEADS
 from reviews.services.releases import EXPORT_FORMATS
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Data written only by its services, or never: read here, by whoever may view it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ReviewSet)
@@ -64,6 +96,7 @@ class ReviewEventInline(admin.TabularInline):
     model = ReviewEvent
     fields = ["at", "actor", "action", "before", "after"]
     readonly_fields = fields
+    ordering = ["pk"]  # the order the changes were made in, whatever their times say
     extra = 0
     can_delete = False
 
@@ -98,24 +131,73 @@ class ReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "action", "review"]
+class ReviewEventAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "at", "actor", "action", "review"]
     list_filter = ["action"]
     list_select_related = ["actor"]
     readonly_fields = ["review", "actor", "at", "action", "before", "after"]
+    # Newest first, by id: the order the changes were made in, whatever their times say.
+    ordering = ["-pk"]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(Verdict)
+class VerdictAdmin(ReadOnlyAdmin):
+    list_display = ["review", "label", "value", "added"]
+    list_filter = ["value", "added"]
+    list_select_related = ["review__expert", "label"]
+    search_fields = ["=review__image__number", "review__expert__username"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(Adjudication)
+class AdjudicationAdmin(ReadOnlyAdmin):
+    """The lead's decisions, made on the adjudication page."""
+
+    list_display = ["image", "label", "value", "decided_by", "decided_at"]
+    list_filter = ["value"]
+    list_select_related = ["label", "decided_by"]
+    search_fields = ["=image__number"]
+
+
+@admin.register(FlagDecision)
+class FlagDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["image", "confirmed", "decided_by", "decided_at"]
+    list_filter = ["confirmed"]
+    list_select_related = ["decided_by"]
+    search_fields = ["=image__number"]
+
+
+@admin.register(ReleaseImage)
+class ReleaseImageAdmin(ReadOnlyAdmin):
+    """The images a release labels; releases never change."""
+
+    list_display = ["release", "image"]
+    list_filter = ["release"]
+    list_select_related = ["release"]
+    search_fields = ["=image__number"]
+    show_full_result_count = False  # a release labels tens of thousands of images
+
+
+@admin.register(HumanLabel)
+class HumanLabelAdmin(ReadOnlyAdmin):
+    """Blind answers, given on the blind labelling page; their scores are cached by them."""
+
+    list_display = ["person", "image", "label", "seconds", "answered_at"]
+    list_select_related = ["person", "label"]
+    search_fields = ["person__username", "=image__number"]
+
+
+@admin.register(ModelScore)
+class ModelScoreAdmin(ReadOnlyAdmin):
+    """Scores cached per release and model or person; recomputed, never edited."""
+
+    list_display = ["release", "classifier", "person", "inputs", "computed_at"]
+    list_filter = ["release"]
+    list_select_related = ["release", "classifier", "person"]
+    exclude = ["per_class"]  # a thousand classes' counts; the model's page shows them
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
+class ReleaseAdmin(ReadOnlyAdmin):
     """Releases are read here and downloaded from /releases/; never changed or deleted."""
 
     list_display = [
@@ -152,11 +234,55 @@ class ReleaseAdmin(admin.ModelAdmin):
             ),
         )
 
-    def has_add_permission(self, request):
-        return False
+
+PANEL_GROUPS = (EXPERTS, LEADS)
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PanelUserAdmin(UserAdmin):
+    """Django's user admin for superusers. A lead (view and change permission on users) may
+    change the panel membership of users who are not superusers: active or not, experts or leads,
+    name and e-mail; never a password, staff or superuser status, another group or a
+    permission, so a lead can neither take over an account nor give themselves more rights."""
+
+    lead_fieldsets = (
+        (None, {"fields": ("username", "first_name", "last_name", "email")}),
+        ("Panel membership", {"fields": ("is_active", "groups")}),
+        ("Status", {"fields": ("is_staff", "is_superuser", "last_login", "date_joined")}),
+    )
+    lead_readonly_fields = ("username", "is_staff", "is_superuser", "last_login", "date_joined")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.lead_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return self.lead_readonly_fields
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=PANEL_GROUPS)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def save_related(self, request, form, formsets, change):
+        # A lead's form offers the panel's groups only: keep the user's other groups.
+        kept = []
+        if change and not request.user.is_superuser:
+            kept = list(form.instance.groups.exclude(name__in=PANEL_GROUPS))
+        super().save_related(request, form, formsets, change)
+        form.instance.groups.add(*kept)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied  # a lead sets no one's password (their own: "Change password")
+        return super().user_change_password(request, id, form_url)

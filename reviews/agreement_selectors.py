@@ -15,19 +15,23 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, Value, When
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
 
 from annotator.models import ImageClass
 from reviews import agreement
 from reviews.consensus import consensus_verdict
 from reviews.models import (
     Adjudication,
+    ReleaseImage,
     Review,
     ReviewSet,
     ReviewStatus,
     Verdict,
     VerdictValue,
 )
+from reviews.roles import is_lead
+from reviews.selectors import images_under_review
 
 UNCLEAR_TREATMENTS: dict[str, str] = {
     "keep": "Unclear is a third category: two experts who both say unclear agree.",
@@ -40,6 +44,14 @@ CODES = {
     VerdictValue.UNCLEAR: agreement.UNCLEAR,
 }
 VALUES = {code: value for value, code in CODES.items()}
+# What the figures are computed over: every review that counts (a lead's view), or only the
+# settled ones (an expert's view; see ``settled``).
+EVERYTHING, SETTLED = "all", "settled"
+SCOPES = {
+    EVERYTHING: "every review that counts, open work included (leads only)",
+    SETTLED: "reviews that a release has frozen, on images no active review set still has open; "
+    "your own row only (blind review: nothing here moves with another expert's open verdicts)",
+}
 HISTOGRAM_BINS = 20  # of width 0.1 over alpha in [-1, 1]; lower values fall in the first bin
 
 
@@ -77,6 +89,7 @@ class PanelAgreement:
     experts: list[ExpertAgreement]
     pairwise: list[list[float]]  # Cohen's kappa, in the order of ``experts``; nan on the diagonal
     classes: list[ClassAgreement]  # by class index
+    scope: str = "all"  # EVERYTHING for leads; SETTLED: what an expert may read (blind review)
 
     @property
     def unclear_rule(self) -> str:
@@ -137,47 +150,81 @@ def consensus_codes(ratings: np.ndarray, adjudicated: dict[int, str] | None = No
     return consensus
 
 
+def settled(path: str = "") -> Q:
+    """Reviews (reached through ``path``, e.g. "review" from a Verdict) that no panel member can
+    change or add to any more: submitted before a release that labels their image was cut, on an
+    image that no active review set still has an unfinished slot on. Figures over these move
+    only when a lead cuts a release or a review set finishes, never with anyone's open verdicts."""
+    prefix = f"{path}__" if path else ""
+    frozen = Exists(
+        ReleaseImage.objects.filter(
+            image_id=OuterRef(f"{prefix}image_id"),
+            release__created_at__gte=OuterRef(f"{prefix}submitted_at"),
+        )
+    )
+    return Q(frozen) & ~Q(**{f"{prefix}image_id__in": images_under_review()})
+
+
 def panel_agreement(
-    *, review_set: ReviewSet | None = None, unclear: str = "keep"
+    *,
+    review_set: ReviewSet | None = None,
+    unclear: str = "keep",
+    viewer: AbstractBaseUser | None = None,
 ) -> PanelAgreement:
     """Fleiss' kappa and Krippendorff's alpha overall and per original class, pairwise Cohen's
     kappa, each expert's agreement with the consensus and median seconds per image, over the
-    submitted reviews of ``review_set`` (of every set when None).
+    reviews that count (``Review.objects.counted()``: each expert's latest submitted review of
+    an image) of ``review_set`` (of every set when None).
 
     ``unclear`` is "keep", "wrong" or "missing" (see :func:`reviews.agreement.merge_unclear`);
     the consensus (the experts' verdicts as given, with the lead's adjudication where they
-    disagree) is recoded the same way. When one
-    expert reviewed an image in two sets, the later review counts.
+    disagree) is recoded the same way.
+
+    Blind review: a ``viewer`` who is not a lead gets figures over :func:`settled` reviews only,
+    their own row of ``experts`` and no pairwise kappa, so that nothing they read moves with a
+    verdict they may not see (flipping one's own verdict and reading the figures again must not
+    tell another expert's verdict). None (the default) is the lead's whole view.
     """
     if unclear not in UNCLEAR_TREATMENTS:
         raise ValueError(f"unclear must be one of {', '.join(UNCLEAR_TREATMENTS)}, not {unclear!r}")
-    reviews = Review.objects.submitted()
-    in_set = {}
+    blind = viewer is not None and not is_lead(viewer)
+    # The reviews that count decide (one reader, ``Review.objects.counted()``); the verdicts
+    # are read through their one join to the review and kept below only when their review
+    # counts, which spares evaluating that reader a second time inside the verdicts' query.
+    reviews = Review.objects.counted()
+    verdicts = Verdict.objects.filter(review__status=ReviewStatus.SUBMITTED)
     if review_set is not None:
         reviews = reviews.filter(review_set=review_set)
-        in_set = {"review__review_set": review_set}
+        verdicts = verdicts.filter(review__review_set=review_set)
+    if blind:
+        reviews = reviews.filter(settled())
+        verdicts = verdicts.filter(settled("review"))
 
     review_values = np.array(
         list(
             reviews.order_by("pk").values_list(
-                "expert_id", "image_id", "image__original_label_id", "seconds_spent"
+                "pk", "expert_id", "image_id", "image__original_label_id", "seconds_spent"
             )
         ),
         dtype=np.float64,
-    ).reshape(-1, 4)
-    review_rows, seconds = review_values[:, :3].astype(np.int64), review_values[:, 3]
+    ).reshape(-1, 5)
+    review_ids = review_values[:, 0].astype(np.int64)
+    review_rows, seconds = review_values[:, 1:4].astype(np.int64), review_values[:, 4]
     code = Case(
         *(When(value=value, then=Value(number)) for value, number in CODES.items()),
         output_field=IntegerField(),
     )
-    verdict_rows = _int_rows(
-        # Filtered through the one join the columns need, not an IN (subquery) besides it.
-        Verdict.objects.filter(review__status=ReviewStatus.SUBMITTED, **in_set)
-        .exclude(value="")
+    given = _int_rows(
+        verdicts.exclude(value="")
         .order_by("review_id", "label_id")
-        .values_list("review__expert_id", "review__image_id", "label_id", code),
-        4,
+        .values_list("review_id", "label_id", code),
+        3,
     )
+    place = np.minimum(np.searchsorted(review_ids, given[:, 0]), max(len(review_ids) - 1, 0))
+    counts = review_ids[place] == given[:, 0] if len(review_ids) else np.zeros(len(given), bool)
+    given, place = given[counts], place[counts]
+    # (expert, image, label, code) of every verdict that counts.
+    verdict_rows = np.column_stack([review_rows[place, 0], review_rows[place, 1], given[:, 1:]])
 
     expert_ids, review_expert = np.unique(review_rows[:, 0], return_inverse=True)
     experts = len(expert_ids)
@@ -186,11 +233,8 @@ def panel_agreement(
     item_ids, item_index = np.unique(item_keys, return_inverse=True)
     verdict_expert = np.searchsorted(expert_ids, verdict_rows[:, 0])
     ratings = np.full((experts, len(item_ids)), agreement.MISSING, dtype=np.int64)
-    # Rows come in review order, so keep each (expert, item)'s last verdict explicitly.
-    cell = verdict_expert * len(item_ids) + item_index
-    _, last_from_end = np.unique(cell[::-1], return_index=True)
-    last = len(cell) - 1 - last_from_end
-    ratings[verdict_expert[last], item_index[last]] = verdict_rows[last, 3]
+    # One review counts per expert and image, so each (expert, item) has one verdict at most.
+    ratings[verdict_expert, item_index] = verdict_rows[:, 3]
 
     image_numbers, first_review = np.unique(review_rows[:, 1], return_index=True)
     image_class = review_rows[first_review, 2]
@@ -201,9 +245,9 @@ def panel_agreement(
 
     # The lead's decisions on labels where the experts disagree, by item position.
     adjudicated = {}
-    for image, label, value in Adjudication.objects.filter(
-        image__in=reviews.values("image_id")
-    ).values_list("image_id", "label_id", "value"):
+    for image, label, value in Adjudication.objects.order_by().values_list(
+        "image_id", "label_id", "value"
+    ):
         position = int(np.searchsorted(item_ids, image * 1000 + label))
         if position < len(item_ids) and item_ids[position] == image * 1000 + label:
             adjudicated[position] = value
@@ -268,7 +312,10 @@ def panel_agreement(
         ratings=int(np.count_nonzero(merged >= 0)),
         kappa=agreement.fleiss_kappa(counts),
         alpha=agreement.krippendorff_alpha_nominal(merged),
-        experts=expert_rows,
-        pairwise=pairwise.tolist(),
+        experts=[row for row in expert_rows if row.expert_id == viewer.pk]
+        if blind
+        else expert_rows,
+        pairwise=[] if blind else pairwise.tolist(),
         classes=classes,
+        scope=SETTLED if blind else EVERYTHING,
     )

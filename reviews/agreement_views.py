@@ -14,7 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reviews.agreement_selectors import UNCLEAR_TREATMENTS, PanelAgreement, panel_agreement
+from reviews.agreement_selectors import (
+    SCOPES,
+    UNCLEAR_TREATMENTS,
+    PanelAgreement,
+    panel_agreement,
+)
 from reviews.api.permissions import IsExpert
 from reviews.api.serializers import ReviewSetRefSerializer
 from reviews.models import ReviewSet
@@ -66,17 +71,19 @@ def _figure(value: float | None) -> str:
 
 
 def _heat(value: float) -> str:
-    """A cell colour: the accent blue for positive kappa, the error red for negative, paler
-    towards zero; white text on dark cells."""
+    """A cell's colour class (``heat-p0``..``heat-p9`` for positive kappa in the accent blue,
+    ``heat-n0``..``heat-n9`` for negative in the error red), stronger with the magnitude; the
+    stylesheet gives the strongest ones white text. Classes, not style attributes, so that the
+    Content-Security-Policy can forbid inline styles."""
     if not _is_number(value):
         return ""
-    strength = min(1.0, abs(value))
-    rgb = "31, 95, 174" if value >= 0 else "180, 35, 24"
-    text = "color: #fff;" if strength > 0.55 else ""
-    return f"background: rgba({rgb}, {0.1 + 0.85 * strength:.2f}); {text}"
+    step = min(9, int(abs(value) * 10))
+    return f"heat-{'p' if value >= 0 else 'n'}{step}"
 
 
 def _pairwise_table(result: PanelAgreement) -> list[dict]:
+    if not result.pairwise:  # an expert's view (blind review)
+        return []
     return [
         {
             "name": expert.username,
@@ -145,7 +152,7 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
     unclear = request.GET.get("unclear", "keep")
     if unclear not in UNCLEAR_TREATMENTS:
         unclear = "keep"
-    result = panel_agreement(review_set=review_set, unclear=unclear)
+    result = panel_agreement(review_set=review_set, unclear=unclear, viewer=request.user)
     return render(
         request,
         "reviews/agreement.html",
@@ -155,6 +162,7 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
             "unclear": unclear,
             "treatments": UNCLEAR_TREATMENTS,
             "result": result,
+            "scope_rule": SCOPES[result.scope],
             "figures": {"kappa": _figure(result.kappa), "alpha": _figure(result.alpha)},
             "bars": _expert_bars(result),
             "pairwise": _pairwise_table(result),
@@ -200,6 +208,12 @@ class ClassAgreementSerializer(serializers.Serializer):
 
 class PanelAgreementSerializer(serializers.Serializer):
     review_set = ReviewSetRefSerializer(allow_null=True, help_text="Null: every review set.")
+    scope = serializers.ChoiceField(
+        choices=list(SCOPES),
+        help_text="What the figures are over. all (leads): every review that counts. settled "
+        "(experts, blind review): reviews a release has frozen, on images no active review set "
+        "still has open; ``experts`` holds only the caller's row and ``pairwise`` is empty.",
+    )
     unclear = serializers.ChoiceField(choices=list(UNCLEAR_TREATMENTS))
     unclear_rule = serializers.CharField()
     images = serializers.IntegerField()
@@ -257,5 +271,7 @@ class AgreementView(APIView):
         review_set = None
         if "review_set" in query.validated_data:
             review_set = get_object_or_404(ReviewSet, pk=query.validated_data["review_set"])
-        result = panel_agreement(review_set=review_set, unclear=query.validated_data["unclear"])
+        result = panel_agreement(
+            review_set=review_set, unclear=query.validated_data["unclear"], viewer=request.user
+        )
         return Response(PanelAgreementSerializer(result).data)

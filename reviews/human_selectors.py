@@ -1,54 +1,13 @@
-"""Reads for blind labelling: which images a person may label blind, the next one in their own
-shuffled order, their answers and their progress."""
+"""Reads for blind labelling: which images a person may label blind, the ones still waiting for
+their answer, their open task (by its token), their answers and their progress."""
 
-import hashlib
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import (
-    BigIntegerField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    QuerySet,
-    Value,
-)
-from django.db.models.functions import Cast
+from django.db.models import Exists, OuterRef, QuerySet
 
 from annotator.models import ValImage
-from reviews.models import HumanLabel, Review
-
-# A prime above the 50,000 image numbers: n -> (n * a + b) mod P is then a bijection, so the
-# walk has no ties, and a multiplier per person gives each person a different permutation.
-WALK_MODULUS = 1_000_003
-
-
-def _walk_coefficients(person: AbstractBaseUser) -> tuple[int, int]:
-    digest = hashlib.sha256(f"blind-walk:{person.pk}".encode()).digest()
-    multiplier = 1 + int.from_bytes(digest[:8], "big") % (WALK_MODULUS - 1)
-    offset = int.from_bytes(digest[8:16], "big") % WALK_MODULUS
-    return multiplier, offset
-
-
-def walk_position(*, person: AbstractBaseUser, number: int) -> int:
-    """The image's place in the person's fixed shuffle (the same arithmetic as the SQL)."""
-    multiplier, offset = _walk_coefficients(person)
-    return (number * multiplier + offset) % WALK_MODULUS
-
-
-def _walk_expression(person: AbstractBaseUser) -> ExpressionWrapper:
-    multiplier, offset = _walk_coefficients(person)
-    big = BigIntegerField()
-    # Cast first: on PostgreSQL an integer column times a large int would overflow.
-    return ExpressionWrapper(
-        (
-            Cast(F("number"), big) * Value(multiplier, output_field=big)
-            + Value(offset, output_field=big)
-        )
-        % Value(WALK_MODULUS, output_field=big),
-        output_field=big,
-    )
+from reviews.models import BlindTask, HumanLabel, Review
 
 
 def blind_images(*, person: AbstractBaseUser) -> QuerySet[ValImage]:
@@ -58,22 +17,19 @@ def blind_images(*, person: AbstractBaseUser) -> QuerySet[ValImage]:
     return ValImage.objects.annotated_subset().with_picture().exclude(Exists(reviewed)).order_by()
 
 
-def next_blind_image(*, person: AbstractBaseUser, after: int | None = None) -> ValImage | None:
-    """The next image the person has not answered, in their own fixed shuffle; after ``after``
-    (the image just answered or skipped) when given, wrapping round to the start. None when
-    nothing is left."""
+def unanswered_blind_images(*, person: AbstractBaseUser) -> QuerySet[ValImage]:
+    """The images the person may label blind and has not answered yet."""
     answered = HumanLabel.objects.filter(person=person, image_id=OuterRef("number"))
-    remaining = (
-        blind_images(person=person)
-        .exclude(Exists(answered))
-        .annotate(walk=_walk_expression(person))
-        .order_by("walk")
-    )
-    if after is not None:
-        later = remaining.filter(walk__gt=walk_position(person=person, number=after)).first()
-        if later is not None:
-            return later
-    return remaining.first()
+    return blind_images(person=person).exclude(Exists(answered))
+
+
+def open_blind_task(*, person: AbstractBaseUser, token: str | None = None) -> BlindTask | None:
+    """The person's open (neither answered nor skipped) task; with ``token``, only if it is that
+    one. Another person's token, a skipped or an answered one is None."""
+    tasks = BlindTask.objects.filter(person=person, skipped_at__isnull=True)
+    if token is not None:
+        tasks = tasks.filter(token=token)
+    return tasks.select_related("image").first()
 
 
 def human_labels_of(*, person: AbstractBaseUser) -> QuerySet[HumanLabel]:
@@ -83,6 +39,12 @@ def human_labels_of(*, person: AbstractBaseUser) -> QuerySet[HumanLabel]:
         .select_related("label", "image")
         .order_by("-answered_at", "-pk")
     )
+
+
+def stand_in_pictures_exist() -> bool:
+    """Whether any picture is a demo stand-in: said once for all blind pictures, since a notice
+    on only some of them would tell which images they are among."""
+    return ValImage.objects.filter(is_stand_in=True).exists()
 
 
 @dataclass(frozen=True)

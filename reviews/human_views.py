@@ -1,38 +1,50 @@
 """Blind labelling pages: one picture, one class chosen with the class search, the time taken;
-and the person's own answers. The page is a plain form (POST, then redirect to the next image),
-which its script (static/js/reviews/human_label.js) enhances with the search and the timing."""
+the picture itself, served by the task's token; and the person's own answers. The page is a
+plain form (POST, then redirect to the next task), which its script
+(static/js/reviews/human_label.js) enhances with the search and the timing. Nothing on the page
+names the image: the task is known by an opaque token only."""
 
 import time
 
+from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from annotator.models import ValImage
 from reviews.human_selectors import (
-    blind_images,
     human_label_progress,
     human_labels_of,
-    next_blind_image,
+    open_blind_task,
+    stand_in_pictures_exist,
 )
-from reviews.models import HumanLabel
-from reviews.services.human_labels import MAX_SECONDS, record_human_label
+from reviews.models import BlindTask
+from reviews.services.human_labels import (
+    MAX_SECONDS,
+    answer_blind_task,
+    issue_blind_task,
+    skip_blind_task,
+)
 from reviews.views import panel_member_required
 
 ANSWERS_PER_PAGE = 100
+BLIND_PICTURE_KINDS = ("display", "original")
+# What a saved picture is called: the same for every task, so it names no image.
+BLIND_PICTURE_FILE_NAME = "blind-picture.jpg"
 _SHOWN_SALT = "reviews.humans.shown"
 
 
-def _shown_token(image: ValImage) -> str:
-    """When the page was served, signed: the time taken without JavaScript."""
-    return signing.dumps({"image": image.number, "at": time.time()}, salt=_SHOWN_SALT)
+def _shown_token(task: BlindTask) -> str:
+    """When the page was served, signed (readable, so it holds only the task's token and the
+    time): the time taken without JavaScript."""
+    return signing.dumps({"task": task.token, "at": time.time()}, salt=_SHOWN_SALT)
 
 
-def _seconds(data: QueryDict, number: int) -> float | None:
+def _seconds(data: QueryDict, token: str) -> float | None:
     """The browser's measure (picture loaded to answer), else the time since the page was
     served; clamped to 0..MAX_SECONDS. None when neither is usable."""
     try:
@@ -44,39 +56,28 @@ def _seconds(data: QueryDict, number: int) -> float | None:
             shown = signing.loads(data.get("shown", ""), salt=_SHOWN_SALT)
         except signing.BadSignature:
             return None
-        if shown.get("image") != number:
+        if shown.get("task") != token:
             return None
         measured = time.time() - shown["at"]
     return min(max(measured, 0.0), MAX_SECONDS)
 
 
-def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def blind_picture_url(task: BlindTask, kind: str) -> str:
+    return reverse("humans:picture", args=[task.token, kind])
 
 
 def _label_page(
-    request: HttpRequest,
-    image: ValImage | None,
-    *,
-    error: str = "",
-    changing: bool = False,
-    status: int = 200,
+    request: HttpRequest, task: BlindTask | None, *, error: str = "", status: int = 200
 ) -> HttpResponse:
-    previous = None
-    if image is not None:
-        previous = (
-            HumanLabel.objects.filter(person=request.user, image=image)
-            .select_related("label")
-            .first()
-        )
     return render(
         request,
         "reviews/human_label.html",
         {
-            "image": image,
-            "shown": _shown_token(image) if image is not None else "",
-            "previous": previous,
-            "changing": changing or previous is not None,
+            "task": task,
+            "picture_url": blind_picture_url(task, "display") if task else "",
+            "original_url": blind_picture_url(task, "original") if task else "",
+            "shown": _shown_token(task) if task is not None else "",
+            "stand_ins": stand_in_pictures_exist(),
             "progress": human_label_progress(person=request.user),
             "error": error,
         },
@@ -87,48 +88,61 @@ def _label_page(
 @panel_member_required
 @require_http_methods(["GET", "POST"])
 def label(request: HttpRequest) -> HttpResponse:
-    """GET: the next image in the person's own order (``?after=`` the one just left, ``?image=``
-    one to answer again). POST: store the answer, then on to the next image."""
+    """GET: the person's open task (the same one on reload), else a new one. POST: answer it
+    (or skip it, with ``skip``), then on to the next."""
     if request.method == "POST":
         return _answer(request)
-    number = _number(request.GET.get("image"))
-    if number is not None:
-        image = get_object_or_404(blind_images(person=request.user), number=number)
-        return _label_page(request, image, changing=True)
-    image = next_blind_image(person=request.user, after=_number(request.GET.get("after")))
-    return _label_page(request, image)
+    return _label_page(request, issue_blind_task(person=request.user))
 
 
 def _answer(request: HttpRequest) -> HttpResponse:
-    number = _number(request.POST.get("image"))
-    if number is None:
-        return _label_page(request, None, error="Which image? The form sent none.", status=400)
-    answer = request.POST.get("label") or request.POST.get("answer", "")
-    seconds = _seconds(request.POST, number)
+    token = request.POST.get("task", "")
     try:
-        if seconds is None:
-            raise ValidationError(
-                "The page's timer is not valid: reload the page and answer again."
-            )
-        record_human_label(person=request.user, image_number=number, label=answer, seconds=seconds)
+        if request.POST.get("skip"):
+            skip_blind_task(person=request.user, token=token)
+        else:
+            seconds = _seconds(request.POST, token)
+            if seconds is None:
+                raise ValidationError(
+                    "The page's timer is not valid: reload the page and answer again."
+                )
+            answer = request.POST.get("label") or request.POST.get("answer", "")
+            answer_blind_task(person=request.user, token=token, label=answer, seconds=seconds)
     except ValidationError as exc:
-        image = blind_images(person=request.user).filter(number=number).first()
         return _label_page(
             request,
-            image,
+            open_blind_task(person=request.user),
             error=" ".join(exc.messages),
-            changing=request.POST.get("change") == "1",
             status=400,
         )
-    if request.POST.get("change") == "1":
-        return redirect(f"{reverse('humans:answers')}#image-{number}")
-    return redirect(f"{reverse('humans:label')}?after={number}")
+    return redirect("humans:label")
+
+
+@login_required
+@require_GET
+def picture(request: HttpRequest, token: str, kind: str) -> FileResponse:
+    """The picture of an open blind task, to the person it was issued to only (404 to anyone
+    else, and once it is answered or skipped), under a file name that names no image."""
+    task = open_blind_task(person=request.user, token=token)
+    if task is None or kind not in BLIND_PICTURE_KINDS:
+        raise Http404("No such picture.")
+    image = task.image
+    file = image.picture if kind == "original" else (image.display or image.picture)
+    if not file:
+        raise Http404("No such picture.")
+    try:
+        handle = default_storage.open(file.name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("No such picture.") from exc
+    response = FileResponse(handle, content_type="image/jpeg", filename=BLIND_PICTURE_FILE_NAME)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @panel_member_required
 @require_GET
 def answers(request: HttpRequest) -> HttpResponse:
-    """The person's own blind answers, latest first, each with a link to change it."""
+    """The person's own blind answers, latest first."""
     page = Paginator(human_labels_of(person=request.user), ANSWERS_PER_PAGE).get_page(
         request.GET.get("page")
     )

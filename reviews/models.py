@@ -4,6 +4,7 @@ verdicts and flags, and the audit trail of every change."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import RowNumber
 
 from annotator.models import ImageClass, ValImage
 
@@ -121,9 +122,34 @@ class ProblemReason(models.TextChoices):
     INAPPROPRIATE = "inappropriate", "inappropriate content"
 
 
+def latest_submitted_ids() -> models.QuerySet:
+    """The ids of the reviews that count: of each expert's submitted reviews of an image (in any
+    review set), the latest submitted. One window over the submitted reviews, read once as an
+    ``IN`` list: a correlated "no later review" test per row was planned, on SQLite, through the
+    (expert, status) index, walking every review of the expert for each verdict."""
+    return (
+        Review.objects.filter(status=ReviewStatus.SUBMITTED)
+        .annotate(
+            place=models.Window(
+                RowNumber(),
+                partition_by=[models.F("expert_id"), models.F("image_id")],
+                order_by=[models.F("submitted_at").desc(), models.F("pk").desc()],
+            )
+        )
+        .filter(place=1)
+        .values("pk")
+    )
+
+
 class ReviewQuerySet(models.QuerySet):
     def submitted(self) -> "ReviewQuerySet":
         return self.filter(status=ReviewStatus.SUBMITTED)
+
+    def counted(self) -> "ReviewQuerySet":
+        """The submitted reviews that count, one per expert and image (the latest submitted):
+        the one reader of the panel's verdicts for consensus, releases, adjudication and
+        agreement, so that they can never disagree about which review of an expert counts."""
+        return self.submitted().filter(pk__in=latest_submitted_ids())
 
 
 class Review(models.Model):
@@ -149,6 +175,10 @@ class Review(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     seconds_spent = models.FloatField(
         default=0, help_text="Time with the image on screen, summed over every visit."
+    )
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Goes up by one with every change; a save based on an older one is refused.",
     )
 
     objects = ReviewQuerySet.as_manager()
@@ -176,6 +206,12 @@ class VerdictValue(models.TextChoices):
     UNCLEAR = "unclear", "unclear"
 
 
+class VerdictQuerySet(models.QuerySet):
+    def counted(self) -> "VerdictQuerySet":
+        """The verdicts of the reviews that count (see :meth:`ReviewQuerySet.counted`)."""
+        return self.filter(review_id__in=latest_submitted_ids())
+
+
 class Verdict(models.Model):
     """An expert's verdict on one label of an image: a candidate the models proposed, or a class
     the expert added (``added``), which has no value until judged."""
@@ -187,6 +223,8 @@ class Verdict(models.Model):
     label = models.ForeignKey(ImageClass, on_delete=models.PROTECT, related_name="+")
     value = models.CharField(max_length=8, choices=VerdictValue.choices, blank=True)
     added = models.BooleanField(default=False)
+
+    objects = VerdictQuerySet.as_manager()
 
     class Meta:
         ordering = ["review_id", "label_id"]
@@ -212,7 +250,9 @@ class ReviewEvent(models.Model):
     after = models.JSONField(null=True, blank=True)
 
     class Meta:
-        ordering = ["review_id", "at", "pk"]
+        # By id, the order the changes committed in: ``at`` is when a change began, so a change
+        # that waited for another's lock can carry an earlier time than the change it followed.
+        ordering = ["review_id", "pk"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action}"
@@ -379,3 +419,32 @@ class ModelScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id}: {self.classifier_id or self.person_id}"
+
+
+class BlindTask(models.Model):
+    """The image a person is labelling blind, known to them only by an opaque random token: the
+    picture is served and the answer posted by token, so nothing they can read names the image.
+    A person has one open task (reused on reload); answering deletes it, skipping keeps it as
+    skipped (its token dead) so that the image comes round again after the fresh ones."""
+
+    # The (person, image) constraint's index leads with the person.
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True)
+    issued_at = models.DateTimeField()
+    skipped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(skipped_at__isnull=True),
+                name="blind_task_one_open_per_person",
+            ),
+            models.UniqueConstraint(fields=["person", "image"], name="blind_task_one_per_image"),
+        ]
+
+    def __str__(self) -> str:
+        return f"blind task of {self.person_id}{' (skipped)' if self.skipped_at else ''}"

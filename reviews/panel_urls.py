@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import panel_views
+from reviews import converters, panel_views  # noqa: F401  (converters registers <version:>)
 
 app_name = "panel"
 urlpatterns = [
@@ -11,7 +11,7 @@ urlpatterns = [
     path("review-sets/new/", panel_views.new_review_set, name="new-review-set"),
     path("releases/", panel_views.releases, name="releases"),
     path(
-        "releases/<str:version>/<str:export_format>/",
+        "releases/<version:version>/<str:export_format>/",
         panel_views.release_download,
         name="release-download",
     ),

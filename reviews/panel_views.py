@@ -74,12 +74,16 @@ EXPORT_FILES = {
 
 @login_required
 def releases(request: HttpRequest) -> HttpResponse:
-    if not is_expert(request.user):
-        raise PermissionDenied("Only the panel sees its releases.")
+    """The releases the user may read (leads and researchers: all; experts: see
+    ``reviews.selectors.RELEASE_WITHHELD``), with their downloads."""
     return render(
         request,
         "reviews/releases.html",
-        {"releases": Release.objects.without_content(), "formats": EXPORT_FORMATS},
+        {
+            "releases": selectors.readable_releases(viewer=request.user),
+            "withheld": selectors.withheld_versions(viewer=request.user),
+            "formats": EXPORT_FORMATS,
+        },
     )
 
 
@@ -88,11 +92,10 @@ def release_download(
     request: HttpRequest, version: str, export_format: str
 ) -> StreamingHttpResponse:
     """A release export, streamed in chunks rather than built whole for the response."""
-    if not is_expert(request.user):
-        raise PermissionDenied("Only the panel downloads releases.")
     if export_format not in EXPORT_FILES:
         raise Http404(f"No export format {export_format}")
     release = get_object_or_404(Release, version=version)
+    selectors.check_release_readable(viewer=request.user, release=release)
     content_type, file_name = EXPORT_FILES[export_format]
     response = StreamingHttpResponse(
         iter_export(release=release, export_format=export_format), content_type=content_type

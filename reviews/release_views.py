@@ -6,23 +6,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from annotator.catalogue import file_name_of
 from annotator.models import ImageClass
+from reviews import selectors
 from reviews.models import Release
-from reviews.roles import is_expert, is_lead
+from reviews.roles import is_lead
 from reviews.services.imagenet_m import cut_release_with_imagenet_m
 from reviews.services.releases import EXPORT_FORMATS, diff_releases
+from reviews.versions import VERSION_MAX_LENGTH, is_version, validate_version
 
 IMAGES_PER_PAGE = 100
 TOP_CLASSES = 50
 
 
 class CutReleaseForm(forms.Form):
-    version = forms.CharField(max_length=32, help_text="MAJOR.MINOR.PATCH, e.g. 4.0.0.")
+    version = forms.CharField(
+        max_length=VERSION_MAX_LENGTH,
+        validators=[validate_version],
+        help_text="MAJOR.MINOR.PATCH in ASCII digits, e.g. 4.0.0.",
+    )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     imagenet_m = forms.CharField(
         label="ImageNet-M",
@@ -40,7 +46,8 @@ def _releases_page(request: HttpRequest, cut_form: CutReleaseForm, status: int =
         request,
         "reviews/releases.html",
         {
-            "releases": Release.objects.without_content(),
+            "releases": selectors.readable_releases(viewer=request.user),
+            "withheld": selectors.withheld_versions(viewer=request.user),
             "formats": EXPORT_FORMATS,
             "cut_form": cut_form,
         },
@@ -80,12 +87,12 @@ def cut(request: HttpRequest) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     """The two-select form on the release list lands here and goes on to the diff page."""
-    if not is_expert(request.user):
-        raise PermissionDenied("Only the panel compares releases.")
     before, after = request.GET.get("before", ""), request.GET.get("after", "")
     if not before or not after:
         messages.error(request, "Pick two releases to compare.")
         return redirect("panel:releases")
+    if not (is_version(before, strict=False) and is_version(after, strict=False)):
+        raise Http404("No such release.")
     return redirect("release:diff", before=before, after=after)
 
 
@@ -93,10 +100,10 @@ def compare(request: HttpRequest) -> HttpResponse:
 def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
     """Per image, the labels that moved from release ``before`` to ``after``; problematic and
     ImageNet-M changes; changed labels per class."""
-    if not is_expert(request.user):
-        raise PermissionDenied("Only the panel compares releases.")
     old = get_object_or_404(Release, version=before)
     new = get_object_or_404(Release, version=after)
+    for release in (old, new):
+        selectors.check_release_readable(viewer=request.user, release=release)
     changes = diff_releases(before=old, after=new)
     names = {index: names[0] for index, names in ImageClass.objects.values_list("index", "names")}
 
@@ -134,7 +141,7 @@ def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
         {
             "before": old,
             "after": new,
-            "releases": Release.objects.without_content(),
+            "releases": selectors.readable_releases(viewer=request.user),
             "diff": changes,
             "changed_labels": len(changes.moves),
             "changed_images": len(by_image),

@@ -33,3 +33,36 @@ def is_lead(user: AbstractBaseUser | AnonymousUser) -> bool:
 def is_expert(user: AbstractBaseUser | AnonymousUser) -> bool:
     """Experts review; leads may review too."""
     return bool(user.is_authenticated and (is_lead(user) or EXPERTS in _groups(user)))
+
+
+# What a lead may do in the admin, as (app label, permission codename); ensure_panel_groups and
+# migration reviews/0010 give them to the leads group. Read only where the data must not change
+# there: the catalogue, releases, reviews and their verdicts and audit trail, decisions, scores
+# and blind answers change only through their pages and services (so every change is checked and
+# audited), or never. A lead may rename, describe, close and reopen review sets, change the panel
+# membership of users who are not superusers (reviews/admin.py limits that form: never a password,
+# staff or superuser status, or a permission), and unlock a user name by deleting its access
+# attempt. Groups, their permissions and API tokens stay out of reach.
+LEAD_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    ("annotator", "view_imageclass"),
+    ("annotator", "view_valimage"),
+    ("annotator", "view_classifier"),
+    ("annotator", "view_predictions"),
+    ("annotator", "view_candidate"),
+    ("reviews", "view_reviewset"),
+    ("reviews", "change_reviewset"),
+    ("reviews", "view_slot"),
+    ("reviews", "view_review"),
+    ("reviews", "view_verdict"),
+    ("reviews", "view_reviewevent"),
+    ("reviews", "view_release"),
+    ("reviews", "view_releaseimage"),
+    ("reviews", "view_adjudication"),
+    ("reviews", "view_flagdecision"),
+    ("reviews", "view_humanlabel"),
+    ("reviews", "view_modelscore"),
+    ("auth", "view_user"),
+    ("auth", "change_user"),
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),
+)

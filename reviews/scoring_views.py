@@ -15,7 +15,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotator.catalogue import class_wnids
 from annotator.models import Classifier, ImageClass
-from annotator.prediction_files import PredictionFormatError, read_submission
+from annotator.names import MODEL_NAME_MAX_LENGTH, validate_model_name
+from annotator.prediction_files import PredictionFormatError
+from reviews import selectors
 from reviews.models import Release
 from reviews.scoring import ScoreError, uncovered_classes, wrong_images
 from reviews.scoring_selectors import (
@@ -26,49 +28,63 @@ from reviews.scoring_selectors import (
     worst_classes,
 )
 from reviews.services.scoring import (
+    read_upload,
     release_scores,
     release_table_of,
     score_detail,
     score_uploaded,
     submit_model,
 )
+from reviews.upload_throttle import too_many_uploads, upload_wait
 
 MISSED_PER_PAGE = 50
 
 
 class EvaluateForm(forms.Form):
     """An uploaded model; its size is limited for every upload by
-    ``annotator.security.UploadLimitMiddleware`` (ANNOTATOR_MAX_UPLOAD_BYTES)."""
+    ``annotator.security.UploadLimitMiddleware`` (ANNOTATOR_MAX_UPLOAD_BYTES), and it is read
+    within the release's upload limits (``reviews.services.scoring.upload_limits``)."""
 
     predictions = forms.FileField(
         help_text="CSV file_name,label · JSON Lines {file_name, label} · testbed .npy; "
         "a label is a wnid or a class index."
     )
     name = forms.CharField(
-        max_length=100,
+        max_length=MODEL_NAME_MAX_LENGTH,
         required=False,
-        help_text="To keep the model on every leaderboard; leave empty to score it only.",
+        validators=[validate_model_name],
+        help_text="To keep the model on every leaderboard (letters, digits and . _ + -); "
+        "leave empty to score it only.",
     )
+
+    def __init__(self, *args, release: Release | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.release = release
 
     def clean_predictions(self):
         upload = self.cleaned_data["predictions"]
         try:
-            return read_submission(upload.read(), file_name=upload.name)
+            return read_upload(release=self.release, upload=upload, file_name=upload.name)
         except PredictionFormatError as exc:
             raise ValidationError(f"{upload.name}: {exc}") from exc
 
 
-def _release(version: str) -> Release:
-    return get_object_or_404(Release.objects.without_content(), version=version)
+def _release(request: HttpRequest, version: str) -> Release:
+    """The release, when the user may read it (blind review: see
+    ``reviews.selectors.RELEASE_WITHHELD``); 404 or 403 otherwise."""
+    release = get_object_or_404(Release.objects.without_content(), version=version)
+    selectors.check_release_readable(viewer=request.user, release=release)
+    return release
 
 
 @login_required
 @require_GET
 def latest(request: HttpRequest) -> HttpResponse:
     """The leaderboard of the newest release."""
-    newest = Release.objects.without_content().first()
+    newest = selectors.readable_releases(viewer=request.user).first()
     if newest is None:
-        return render(request, "reviews/leaderboard.html", {"release": None})
+        withheld = selectors.withheld_versions(viewer=request.user)
+        return render(request, "reviews/leaderboard.html", {"release": None, "withheld": withheld})
     return redirect("scores:leaderboard", version=newest.version)
 
 
@@ -80,7 +96,7 @@ def _leaderboard_page(request, release, form, result=None, status=200) -> HttpRe
         "reviews/leaderboard.html",
         {
             "release": release,
-            "releases": Release.objects.without_content(),
+            "releases": selectors.readable_releases(viewer=request.user),
             "rows": leaderboard_rows(entries, sort),
             "sort": sort if sort in SORT_KEYS else "multi_label",
             "sort_keys": SORT_KEYS,
@@ -97,15 +113,24 @@ def _leaderboard_page(request, release, form, result=None, status=200) -> HttpRe
 @require_GET
 def leaderboard(request: HttpRequest, version: str) -> HttpResponse:
     """Every model and person scored on the release, sortable, with the paper's scatter plot."""
-    return _leaderboard_page(request, _release(version), EvaluateForm())
+    return _leaderboard_page(request, _release(request, version), EvaluateForm())
 
 
 @login_required
 @require_POST
 def evaluate(request: HttpRequest, version: str) -> HttpResponse:
     """Score an uploaded model on the release; with a name, keep it for every leaderboard."""
-    release = _release(version)
-    form = EvaluateForm(request.POST, request.FILES)
+    release = _release(request, version)
+    wait = upload_wait(request)
+    if wait is not None:
+        # Not bound: the file is neither read nor reported missing; the name is kept.
+        form = EvaluateForm(initial={"name": request.POST.get("name", "")}, release=release)
+        form.cleaned_data = {}
+        form.add_error(None, too_many_uploads(wait))
+        response = _leaderboard_page(request, release, form, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    form = EvaluateForm(request.POST, request.FILES, release=release)
     if not form.is_valid():
         return _leaderboard_page(request, release, form, status=400)
     predictions = form.cleaned_data["predictions"]
@@ -130,13 +155,13 @@ def evaluate(request: HttpRequest, version: str) -> HttpResponse:
 
 
 def _detail_page(request: HttpRequest, version: str, name: str, kind: str) -> HttpResponse:
-    release = _release(version)
+    release = _release(request, version)
     try:
         detail = score_detail(release=release, name=name, kind=kind)
     except (Classifier.DoesNotExist, get_user_model().DoesNotExist) as exc:
         raise Http404(f"No {kind} named {name}.") from exc
     other = None
-    others = Release.objects.without_content().exclude(pk=release.pk)
+    others = selectors.readable_releases(viewer=request.user).exclude(pk=release.pk)
     against = request.GET.get("against")
     if against:
         other_release = get_object_or_404(others, version=against)

@@ -15,10 +15,22 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from annotator.models import Candidate, Classifier, ImageClass, Predictions, ValImage
-from reviews.models import Release, ReviewEvent, Slot
+from reviews.models import (
+    Adjudication,
+    BlindTask,
+    FlagDecision,
+    HumanLabel,
+    ModelScore,
+    Release,
+    ReleaseImage,
+    ReviewEvent,
+    Slot,
+    Verdict,
+)
 from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set
 from reviews.services.reviewing import claim_next, save_verdicts, submit_review
@@ -31,6 +43,7 @@ from tests.reviews.scoring_fixtures import (
 )
 
 LOGIN = "login"
+BLIND_TOKEN = "the-experts-blind-task-token"  # an open blind task of the expert's
 ADMIN_LOGIN = "admin-login"
 ROLES = ("anonymous", "expert", "lead", "admin")
 
@@ -120,6 +133,7 @@ TABLE = {
     ),
     # the review workflow API
     "api/auth/token/": ({}, everyone(405)),  # POST only, open to anyone (throttled)
+    "api/auth/logout/": ({}, api(405)),  # POST only: deletes the caller's token
     "api/review-sets/": ({}, api()),
     "api/review-sets/<int:pk>/progress/": ({"pk": "{review_set}"}, api()),
     "api/review-sets/<int:pk>/claim/": ({"pk": "{review_set}"}, api(405)),
@@ -145,7 +159,7 @@ TABLE = {
     "progress/<int:review_set_id>/": ({"review_set_id": "{review_set}"}, page()),
     "review-sets/new/": ({}, leads_only_page()),
     "releases/": ({}, page()),
-    "releases/<str:version>/<str:export_format>/": (
+    "releases/<version:version>/<str:export_format>/": (
         {"version": "1.0.0", "export_format": "csv"},
         page(),
     ),
@@ -164,45 +178,54 @@ TABLE = {
     # releases
     "releases/compare/": ({}, page(302)),  # without a choice, back to the releases
     "releases/cut/": ({}, page(405)),  # POST only
-    "releases/<str:before>/diff/<str:after>/": ({"before": "1.0.0", "after": "2.0.0"}, page()),
+    "releases/<version:before>/diff/<version:after>/": (
+        {"before": "1.0.0", "after": "2.0.0"},
+        page(),
+    ),
     "api/releases/": ({}, api()),
-    "api/releases/<str:version>/": ({"version": "1.0.0"}, api()),
-    "api/releases/<str:version>/export/": ({"version": "1.0.0"}, api()),
-    "api/releases/<str:before>/diff/<str:after>/": (
+    "api/releases/<version:version>/": ({"version": "1.0.0"}, api()),
+    "api/releases/<version:version>/export/": ({"version": "1.0.0"}, api()),
+    "api/releases/<version:before>/diff/<version:after>/": (
         {"before": "1.0.0", "after": "2.0.0"},
         api(),
     ),
-    "api/releases/<str:version>/imagenet-m/": (
+    "api/releases/<version:version>/imagenet-m/": (
         {"version": "1.0.0", "?": "models=resnet&k=1"},
         api(),
     ),
     # scores: any logged-in user, researchers need not be panel members
     "leaderboard/": ({}, page(302)),  # to the latest release's leaderboard
-    "leaderboard/<str:version>/": ({"version": "1.0.0"}, page()),
-    "leaderboard/<str:version>/evaluate/": ({"version": "1.0.0"}, page(405)),
-    "leaderboard/<str:version>/models/<str:name>/": (
+    "leaderboard/<version:version>/": ({"version": "1.0.0"}, page()),
+    "leaderboard/<version:version>/evaluate/": ({"version": "1.0.0"}, page(405)),
+    "leaderboard/<version:version>/models/<quoted:name>/": (
         {"version": "1.0.0", "name": "resnet"},
         page(),
     ),
-    "leaderboard/<str:version>/people/<str:username>/": (
+    "leaderboard/<version:version>/people/<quoted:username>/": (
         {"version": "1.0.0", "username": "ada"},
         page(),
     ),
-    "api/releases/<str:version>/scores/": ({"version": "1.0.0"}, api()),
-    "api/releases/<str:version>/scores/models/<str:name>/": (
+    "api/releases/<version:version>/scores/": ({"version": "1.0.0"}, api()),
+    "api/releases/<version:version>/scores/models/<quoted:name>/": (
         {"version": "1.0.0", "name": "resnet"},
         api(),
     ),
-    "api/releases/<str:version>/scores/people/<str:username>/": (
+    "api/releases/<version:version>/scores/people/<quoted:username>/": (
         {"version": "1.0.0", "username": "ada"},
         api(),
     ),
-    "api/releases/<str:version>/evaluate/": ({"version": "1.0.0"}, api(405)),
+    "api/releases/<version:version>/evaluate/": ({"version": "1.0.0"}, api(405)),
     # blind labelling
     "humans/": ({}, page()),
     "humans/label/": ({}, page()),
     "api/humans/next/": ({}, api()),
+    "api/humans/skip/": ({}, api(405)),
     "api/humans/labels/": ({}, api()),
+    # a blind task's picture: only to the person it was issued to, 404 to anyone else
+    "humans/pictures/<slug:token>/<str:kind>.jpg": (
+        {"token": BLIND_TOKEN, "kind": "display"},
+        page(expert=200, lead=404, admin=404),
+    ),
     # the API's description and its docs: public, they hold no data
     "api/schema/": ({}, everyone(200)),
     "api/docs/": ({}, everyone(200)),
@@ -233,8 +256,9 @@ TABLE = {
     ),
 }
 
-# The admin's model pages: what the admin (superuser) may do with each registered model; a lead
-# may do nothing there (no model permissions), experts and anonymous visitors are sent to log in.
+# The admin's model pages: what the admin (superuser) may do with each registered model beyond
+# viewing it; what a lead may do (LEAD_ADMIN, reviews.roles.LEAD_ADMIN_PERMISSIONS), nothing on the
+# models it does not name; experts and anonymous visitors are sent to log in.
 ADMIN_MODELS = {
     "auth.group": {"add", "change", "delete"},
     "auth.user": {"add", "change", "delete"},
@@ -249,9 +273,35 @@ ADMIN_MODELS = {
     "reviews.review": {"change", "delete"},
     "reviews.reviewevent": set(),
     "reviews.release": set(),
+    "reviews.verdict": set(),
+    "reviews.releaseimage": set(),
+    "reviews.adjudication": set(),
+    "reviews.flagdecision": set(),
+    "reviews.humanlabel": set(),
+    "reviews.modelscore": set(),
     "axes.accessattempt": {"delete"},
     "axes.accesslog": {"delete"},
     "axes.accessfailurelog": {"delete"},
+}
+LEAD_ADMIN = {
+    "auth.user": {"view", "change"},  # panel membership of users who are not superusers
+    "annotator.imageclass": {"view"},
+    "annotator.valimage": {"view"},
+    "annotator.classifier": {"view"},
+    "annotator.predictions": {"view"},
+    "annotator.candidate": {"view"},
+    "reviews.reviewset": {"view", "change"},
+    "reviews.slot": {"view"},
+    "reviews.review": {"view"},
+    "reviews.reviewevent": {"view"},
+    "reviews.release": {"view"},
+    "reviews.verdict": {"view"},
+    "reviews.releaseimage": {"view"},
+    "reviews.adjudication": {"view"},
+    "reviews.flagdecision": {"view"},
+    "reviews.humanlabel": {"view"},
+    "reviews.modelscore": {"view"},
+    "axes.accessattempt": {"view", "delete"},  # unlocking a user name
 }
 
 
@@ -265,15 +315,19 @@ def admin_rows() -> dict:
             continue  # reported by test_every_admin_model_is_in_the_table
         base = f"admin/{model._meta.app_label}/{model._meta.model_name}/"
         refused = {"anonymous": ADMIN_LOGIN, "expert": ADMIN_LOGIN, "lead": 403}
+        lead = LEAD_ADMIN.get(label, set())
+        seen = refused | {"lead": 200 if "view" in lead else 403}
         object_id = {"object_id": f"{{object:{label}}}"}
-        rows[base] = ({}, refused | {"admin": 200})
+        rows[base] = ({}, seen | {"admin": 200})
         rows[f"{base}add/"] = ({}, refused | {"admin": 200 if "add" in allowed else 403})
-        rows[f"{base}<path:object_id>/history/"] = (object_id, refused | {"admin": 200})
+        rows[f"{base}<path:object_id>/history/"] = (object_id, seen | {"admin": 200})
         rows[f"{base}<path:object_id>/delete/"] = (
             object_id,
-            refused | {"admin": 200 if "delete" in allowed else 403},
+            refused
+            | {"lead": 200 if "delete" in lead else 403}
+            | {"admin": 200 if "delete" in allowed else 403},
         )
-        rows[f"{base}<path:object_id>/change/"] = (object_id, refused | {"admin": 200})
+        rows[f"{base}<path:object_id>/change/"] = (object_id, seen | {"admin": 200})
         # The bare object URL redirects staff to its change page (which then decides).
         rows[f"{base}<path:object_id>/"] = (
             object_id,
@@ -288,7 +342,7 @@ def admin_rows() -> dict:
     app_labels = list(dict.fromkeys(model._meta.app_label for model in admin.site._registry))
     rows[f"admin/^(?P<app_label>{'|'.join(app_labels)})/$"] = (
         {"app_label": "reviews"},
-        {"anonymous": ADMIN_LOGIN, "expert": ADMIN_LOGIN, "lead": 404, "admin": 200},
+        {"anonymous": ADMIN_LOGIN, "expert": ADMIN_LOGIN, "lead": 200, "admin": 200},
     )
     return rows
 
@@ -327,7 +381,9 @@ def world(db, settings):
     expert = add_panel_member(username="ada", password="ada-pass-2026")[0]
     lead = add_panel_member(username="lena", password="lead-pass-2026", lead=True)[0]
     root = make_user(username="root", is_staff=True, is_superuser=True)
-    images = list(ValImage.objects.filter(original_label_id=65).order_by("number")[:2])
+    # Not the class's first image: the releases below label that one, and a release that labels
+    # an image the expert can still claim is withheld from them (blind review).
+    images = list(ValImage.objects.filter(original_label_id=65).order_by("number")[1:3])
     for image in images:
         make_candidates(image, {65: 30, 58: 20})
         attach_picture(image)
@@ -345,12 +401,34 @@ def world(db, settings):
     make_model("resnet")
     answer(expert, first_image_of_each_class()[0], 0)
     Token.objects.create(user=expert)
+    # An annotated image with a picture the expert neither reviewed nor answered: still blind.
+    blind_image = attach_picture(
+        ValImage.objects.filter(in_annotated_subset=True)
+        .exclude(pk__in=[*(image.pk for image in images), int(first_image_of_each_class()[0])])
+        .order_by("number")
+        .first()
+    )
+    BlindTask.objects.create(
+        person=expert, image=blind_image, token=BLIND_TOKEN, issued_at=timezone.now()
+    )
     attempt = dict(user_agent="test", ip_address="127.0.0.9", username="someone", http_accept="*/*")
     AccessAttempt.objects.create(
         **attempt, path_info="/", get_data="", post_data="", failures_since_start=1
     )
     AccessLog.objects.create(**attempt, path_info="/")
     AccessFailureLog.objects.create(**attempt, path_info="/", locked_out=False)
+    decided = dict(image=review.image, decided_by=lead, decided_at=timezone.now())
+    Adjudication.objects.create(**decided, label_id=58, value="wrong")
+    FlagDecision.objects.create(**decided, confirmed=False)
+    release = Release.objects.without_content().first()
+    ModelScore.objects.create(
+        release=release,
+        classifier=Classifier.objects.get(name="resnet"),
+        inputs="-",
+        summary={},
+        per_class={},
+        computed_at=timezone.now(),
+    )
     objects = {
         "auth.group": Group.objects.first(),
         "auth.user": expert,
@@ -364,7 +442,13 @@ def world(db, settings):
         "reviews.slot": Slot.objects.first(),
         "reviews.review": review,
         "reviews.reviewevent": ReviewEvent.objects.first(),
-        "reviews.release": Release.objects.without_content().first(),
+        "reviews.release": release,
+        "reviews.verdict": Verdict.objects.first(),
+        "reviews.releaseimage": ReleaseImage.objects.first(),
+        "reviews.adjudication": Adjudication.objects.first(),
+        "reviews.flagdecision": FlagDecision.objects.first(),
+        "reviews.humanlabel": HumanLabel.objects.first(),
+        "reviews.modelscore": ModelScore.objects.first(),
         "axes.accessattempt": AccessAttempt.objects.first(),
         "axes.accesslog": AccessLog.objects.first(),
         "axes.accessfailurelog": AccessFailureLog.objects.first(),
@@ -487,13 +571,22 @@ UNSAFE = [
         {"expert": 403},
     ),
     ("post", "api/releases/", {}, {"version": "9.0.0"}, {"expert": 403}),
-    ("put", "api/releases/<str:version>/", {"version": "1.0.0"}, {"notes": "x"}, {}),
-    ("delete", "api/releases/<str:version>/", {"version": "1.0.0"}, None, {}),
+    ("put", "api/releases/<version:version>/", {"version": "1.0.0"}, {"notes": "x"}, {}),
+    ("delete", "api/releases/<version:version>/", {"version": "1.0.0"}, None, {}),
     ("post", "releases/cut/", {}, {"version": "9.0.0"}, {"expert": 403}),
     ("post", "review-sets/new/", {}, {"name": "x"}, {"expert": 403}),
-    ("post", "api/releases/<str:version>/evaluate/", {"version": "1.0.0"}, {"name": "x"}, {}),
-    ("post", "leaderboard/<str:version>/evaluate/", {"version": "1.0.0"}, {"name": "x"}, {}),
+    ("post", "api/releases/<version:version>/evaluate/", {"version": "1.0.0"}, {"name": "x"}, {}),
+    ("post", "leaderboard/<version:version>/evaluate/", {"version": "1.0.0"}, {"name": "x"}, {}),
     ("post", "humans/label/", {}, {"label": 65}, {}),
+    ("post", "api/auth/logout/", {}, None, {}),
+    ("post", "api/humans/skip/", {}, {"task": BLIND_TOKEN}, {"lead": 400}),
+    (
+        "post",
+        "api/humans/labels/",
+        {},
+        {"task": BLIND_TOKEN, "label": 65, "seconds": 1},
+        {"lead": 400},
+    ),
 ]
 
 

@@ -1,36 +1,54 @@
-"""The blind labelling API: the caller's next image (picture only, no candidate labels), their
-answer to it with the seconds it took, and their own answers. The person is ``request.user``."""
+"""The blind labelling API: the caller's open task (an opaque token and its picture's URLs, nothing
+that names the image or its labels), their answer to it with the seconds it took or a skip, and
+their own answers. The person is ``request.user``."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotator.api.schema import BAD_PARAMETERS, PAGE_NOT_FOUND
-from annotator.catalogue import VALIDATION_IMAGE_COUNT
+from annotator.api.schema import PAGE_NOT_FOUND
 from reviews.api.permissions import IsExpert
-from reviews.api.serializers import picture_url
-from reviews.human_selectors import human_labels_of, next_blind_image
-from reviews.models import HumanLabel
-from reviews.services.human_labels import record_human_label
+from reviews.human_selectors import human_labels_of
+from reviews.human_views import blind_picture_url
+from reviews.models import BlindTask, HumanLabel
+from reviews.services.human_labels import answer_blind_task, issue_blind_task, skip_blind_task
 
 BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
 FORBIDDEN = OpenApiResponse(description="Only members of the expert panel label images blind.")
 
 
-class BlindImageSerializer(serializers.Serializer):
-    """An image to label blind: its picture and nothing that hints at its labels."""
+class BlindTaskSerializer(serializers.Serializer):
+    """An image to label blind, known only by its task's token: its picture and nothing that
+    names the image or hints at its labels."""
 
-    number = serializers.IntegerField()
-    file_name = serializers.CharField()
-    picture_url = serializers.CharField(help_text="The picture to show (a display copy).")
-    original_url = serializers.CharField(help_text="The original file, at full resolution.")
-    is_stand_in = serializers.BooleanField()
+    task = serializers.CharField(
+        source="token", help_text="The task's opaque token: answer or skip with it."
+    )
+    picture_url = serializers.SerializerMethodField(
+        help_text="The picture to show (a display copy), yours only while the task is open."
+    )
+    original_url = serializers.SerializerMethodField(
+        help_text="The original file, at full resolution, on the same terms."
+    )
+    issued_at = serializers.DateTimeField()
 
     class Meta:
-        ref_name = "BlindImage"
+        ref_name = "BlindTask"
+
+    def get_picture_url(self, task: BlindTask) -> str:
+        return blind_picture_url(task, "display")
+
+    def get_original_url(self, task: BlindTask) -> str:
+        return blind_picture_url(task, "original")
+
+
+class TaskInputSerializer(serializers.Serializer):
+    task = serializers.CharField(max_length=64, help_text="The open task's token.")
+
+    class Meta:
+        ref_name = "BlindTaskInput"
 
 
 class HumanLabelSerializer(serializers.ModelSerializer):
@@ -48,56 +66,55 @@ class HumanLabelSerializer(serializers.ModelSerializer):
         ref_name = "HumanLabel"
 
 
+def _task_response(task: BlindTask | None) -> Response:
+    if task is None:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+    return Response(BlindTaskSerializer(task).data)
+
+
+NOTHING_LEFT = OpenApiResponse(description="You have answered every image you may label.")
+
+
 class NextBlindImageView(APIView):
     permission_classes = [IsExpert]
 
+    @extend_schema(responses={200: BlindTaskSerializer, 204: NOTHING_LEFT, 403: FORBIDDEN})
+    def get(self, request: Request) -> Response:
+        """Your open task (the same one until you answer or skip it), else a new one: an
+        annotated image you have neither answered nor reviewed, drawn at random."""
+        return _task_response(issue_blind_task(person=request.user))
+
+
+class SkipBlindTaskView(APIView):
+    permission_classes = [IsExpert]
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "after",
-                int,
-                description="The image just answered or skipped: the next one after it in "
-                "your order (skipped images come round again at the end).",
-            )
-        ],
+        request=TaskInputSerializer,
         responses={
-            200: BlindImageSerializer,
-            204: OpenApiResponse(description="You have answered every image you may label."),
-            400: BAD_PARAMETERS,
+            200: BlindTaskSerializer,
+            204: NOTHING_LEFT,
+            400: BAD_REQUEST,
             403: FORBIDDEN,
         },
     )
-    def get(self, request: Request) -> Response:
-        """The next annotated image you have neither answered nor reviewed, in your own order."""
-        after = request.query_params.get("after")
-        if after is not None and not after.isdigit():
-            raise ValidationError({"after": f"Expected an image number, got {after!r}."})
-        image = next_blind_image(person=request.user, after=int(after) if after else None)
-        if image is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(
-            BlindImageSerializer(
-                {
-                    "number": image.number,
-                    "file_name": image.file_name,
-                    "picture_url": picture_url(image.number, "display"),
-                    "original_url": picture_url(image.number, "original"),
-                    "is_stand_in": image.is_stand_in,
-                }
-            ).data
+    def post(self, request: Request) -> Response:
+        """Set your open task aside and get the next one; a skipped image comes round again
+        when no other is left."""
+        data = TaskInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _task_response(
+            skip_blind_task(person=request.user, token=data.validated_data["task"])
         )
 
 
 class HumanLabelListView(generics.ListAPIView):
-    """Your blind answers, latest first; POST answers an image (again, to change the answer)."""
+    """Your blind answers, latest first; POST answers your open task (an answer is final)."""
 
     permission_classes = [IsExpert]
     serializer_class = HumanLabelSerializer
 
     class InputSerializer(serializers.Serializer):
-        image = serializers.IntegerField(
-            min_value=1, max_value=VALIDATION_IMAGE_COUNT, help_text="The image number."
-        )
+        task = serializers.CharField(max_length=64, help_text="The open task's token.")
         label = serializers.CharField(help_text="The class chosen: its index or its wnid.")
         seconds = serializers.FloatField(
             min_value=0, help_text="From the picture shown to the answer (above 3600 kept as 3600)."
@@ -117,25 +134,15 @@ class HumanLabelListView(generics.ListAPIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            201: HumanLabelSerializer,
-            200: OpenApiResponse(HumanLabelSerializer, description="Your earlier answer, changed."),
-            400: BAD_REQUEST,
-            403: FORBIDDEN,
-        },
+        responses={201: HumanLabelSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        image = data.validated_data["image"]
-        answered_before = HumanLabel.objects.filter(person=request.user, image_id=image).exists()
-        human_label = record_human_label(
+        human_label = answer_blind_task(
             person=request.user,
-            image_number=image,
+            token=data.validated_data["task"],
             label=data.validated_data["label"],
             seconds=data.validated_data["seconds"],
         )
-        return Response(
-            HumanLabelSerializer(human_label).data,
-            status=status.HTTP_200_OK if answered_before else status.HTTP_201_CREATED,
-        )
+        return Response(HumanLabelSerializer(human_label).data, status=status.HTTP_201_CREATED)

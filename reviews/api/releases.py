@@ -13,6 +13,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,14 +21,20 @@ from rest_framework.views import APIView
 
 from annotator.api.schema import FORBIDDEN, PAGE_NOT_FOUND
 from annotator.models import Classifier
-from reviews.api.permissions import IsExpert, LeadsWrite
+from reviews.api.permissions import LeadsWrite
 from reviews.models import Release
 from reviews.release_diff import diff_as_json
+from reviews.selectors import check_release_readable, readable_releases
 from reviews.services.imagenet_m import cut_release_with_imagenet_m, imagenet_m_candidates
 from reviews.services.releases import EXPORT_FORMATS, diff_releases, iter_export
+from reviews.versions import VERSION_MAX_LENGTH, validate_version
 
 NOT_FOUND = OpenApiResponse(description="No such release; ``detail`` says which.")
 BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
+WITHHELD = OpenApiResponse(
+    description="Withheld from experts while the panel still reviews images it labels "
+    "(blind review); ``detail`` says so."
+)
 LABEL_STATES = ("correct", "unclear", "wrong", "absent")
 EXPORT_FILES = {
     "tfds": ("application/json", "imagenet2012_multilabel-{version}.json"),
@@ -111,18 +118,27 @@ class ImagenetMCandidatesSerializer(serializers.Serializer):
     candidates = ImagenetMCandidateSerializer(many=True)
 
 
-def _release(version: str) -> Release:
-    return get_object_or_404(Release.objects.select_related("created_by"), version=version)
+def _release(request: Request, version: str) -> Release:
+    """The release, when the caller may read it (blind review: see
+    ``reviews.selectors.RELEASE_WITHHELD``); 404 or 403 otherwise."""
+    release = get_object_or_404(Release.objects.select_related("created_by"), version=version)
+    check_release_readable(viewer=request.user, release=release)
+    return release
 
 
 class ReleaseListView(generics.ListAPIView):
-    """Every release, newest first; leads cut a new one from the current consensus."""
+    """The releases the caller may read, newest first (an expert does not see those withheld
+    while the panel reviews their images); leads cut a new one from the current consensus."""
 
-    permission_classes = [IsExpert, LeadsCutReleases]
+    permission_classes = [IsAuthenticated, LeadsCutReleases]
     serializer_class = ReleaseSerializer
 
     class InputSerializer(serializers.Serializer):
-        version = serializers.CharField(help_text="MAJOR.MINOR.PATCH, new.")
+        version = serializers.CharField(
+            max_length=VERSION_MAX_LENGTH,
+            validators=[validate_version],
+            help_text="MAJOR.MINOR.PATCH in ASCII digits without leading zeros, new.",
+        )
         notes = serializers.CharField(required=False, allow_blank=True, default="")
         imagenet_m = serializers.ListField(
             child=serializers.CharField(),
@@ -137,7 +153,7 @@ class ReleaseListView(generics.ListAPIView):
 
     def get_queryset(self):
         return (
-            Release.objects.without_content()
+            readable_releases(viewer=self.request.user)
             .select_related("created_by")
             .order_by("-created_at", "-pk")
         )
@@ -161,16 +177,21 @@ class ReleaseListView(generics.ListAPIView):
 class ReleaseDetailView(generics.RetrieveAPIView):
     """One release. It cannot be changed or deleted, only superseded."""
 
-    permission_classes = [IsExpert]
+    permission_classes = [IsAuthenticated]
     serializer_class = ReleaseSerializer
     lookup_field = "version"
 
-    @extend_schema(responses={200: ReleaseSerializer, 404: NOT_FOUND})
+    @extend_schema(responses={200: ReleaseSerializer, 403: WITHHELD, 404: NOT_FOUND})
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         return Release.objects.without_content().select_related("created_by")
+
+    def get_object(self) -> Release:
+        release = super().get_object()
+        check_release_readable(viewer=self.request.user, release=release)
+        return release
 
 
 class IgnoreFormatNegotiation(APIView):
@@ -183,7 +204,7 @@ class IgnoreFormatNegotiation(APIView):
 
 
 class ReleaseExportView(IgnoreFormatNegotiation):
-    permission_classes = [IsExpert]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[
@@ -194,6 +215,7 @@ class ReleaseExportView(IgnoreFormatNegotiation):
             (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
             (400, "application/json"): BAD_REQUEST,
+            (403, "application/json"): WITHHELD,
             (404, "application/json"): NOT_FOUND,
         },
     )
@@ -204,7 +226,7 @@ class ReleaseExportView(IgnoreFormatNegotiation):
             raise ValidationError(
                 f"Unknown format “{export_format}”: use {', '.join(EXPORT_FORMATS)}."
             )
-        release = _release(version)
+        release = _release(request, version)
         content_type, file_name = EXPORT_FILES[export_format]
         response = StreamingHttpResponse(
             iter_export(release=release, export_format=export_format), content_type=content_type
@@ -216,17 +238,17 @@ class ReleaseExportView(IgnoreFormatNegotiation):
 
 
 class ReleaseDiffView(APIView):
-    permission_classes = [IsExpert]
+    permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: ReleaseDiffSerializer, 404: NOT_FOUND})
+    @extend_schema(responses={200: ReleaseDiffSerializer, 403: WITHHELD, 404: NOT_FOUND})
     def get(self, request: Request, before: str, after: str) -> Response:
         """What changed from release ``before`` to release ``after``."""
-        diff = diff_releases(before=_release(before), after=_release(after))
+        diff = diff_releases(before=_release(request, before), after=_release(request, after))
         return Response(diff_as_json(diff))
 
 
 class ImagenetMCandidatesView(APIView):
-    permission_classes = [IsExpert]
+    permission_classes = [IsAuthenticated]
 
     @extend_schema(
         parameters=[
@@ -237,12 +259,17 @@ class ImagenetMCandidatesView(APIView):
                 "k", int, default=1, description="At least this many models still wrong."
             ),
         ],
-        responses={200: ImagenetMCandidatesSerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
+        responses={
+            200: ImagenetMCandidatesSerializer,
+            400: BAD_REQUEST,
+            403: WITHHELD,
+            404: NOT_FOUND,
+        },
     )
     def get(self, request: Request, version: str) -> Response:
         """Images of the release that at least k of the models still get wrong after review
         (problematic images left out): candidates for a new release's ImageNet-M."""
-        release = _release(version)
+        release = _release(request, version)
         names = request.query_params.getlist("models")
         k = request.query_params.get("k", "1")
         if not k.isdigit():

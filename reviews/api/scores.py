@@ -14,16 +14,32 @@ from rest_framework.views import APIView
 
 from annotator.api.schema import ErrorSerializer
 from annotator.models import Classifier
-from annotator.prediction_files import FORMATS, PredictionFormatError, read_submission
+from annotator.names import MODEL_NAME_MAX_LENGTH, validate_model_name
+from annotator.prediction_files import FORMATS, PredictionFormatError
 from reviews.models import Release
 from reviews.scoring import ScoreError
-from reviews.services.scoring import release_scores, score_detail, score_uploaded, submit_model
+from reviews.selectors import check_release_readable
+from reviews.services.scoring import (
+    read_upload,
+    release_scores,
+    score_detail,
+    score_uploaded,
+    submit_model,
+)
+from reviews.upload_throttle import too_many_uploads, upload_wait
 
 NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="No such release, model or person; ``detail`` says which."
 )
 BAD_REQUEST = OpenApiResponse(
     ErrorSerializer, description="The predictions cannot be scored; ``detail`` says why."
+)
+TOO_LARGE = OpenApiResponse(
+    ErrorSerializer,
+    description="Larger than any predictions file for the release could be; not read.",
+)
+TOO_MANY_UPLOADS = OpenApiResponse(
+    ErrorSerializer, description="Too many uploads by this user; wait ``Retry-After`` seconds."
 )
 
 
@@ -99,7 +115,12 @@ class EvaluateRequestSerializer(serializers.Serializer):
     predictions = serializers.FileField()
     format = serializers.ChoiceField(FORMATS, default="auto")
     name = serializers.CharField(
-        required=False, allow_blank=True, max_length=100, help_text="Keep the model so named."
+        required=False,
+        allow_blank=True,
+        max_length=MODEL_NAME_MAX_LENGTH,
+        validators=[validate_model_name],
+        help_text="Keep the model so named: letters, digits and . _ + -, starting with a letter "
+        "or digit.",
     )
 
 
@@ -108,23 +129,28 @@ class EvaluateResultSerializer(serializers.Serializer):
     kept_as = serializers.CharField(allow_null=True)
 
 
-def _release(version: str) -> Release:
-    return get_object_or_404(Release.objects.without_content(), version=version)
+def _release(request: Request, version: str) -> Release:
+    """The release, when the caller may read it (blind review: an expert may not score against
+    a release that labels images the panel still reviews; see
+    ``reviews.selectors.RELEASE_WITHHELD``)."""
+    release = get_object_or_404(Release.objects.without_content(), version=version)
+    check_release_readable(viewer=request.user, release=release)
+    return release
 
 
 class LeaderboardView(APIView):
     @extend_schema(responses={200: EntrySerializer(many=True), 404: NOT_FOUND})
     def get(self, request: Request, version: str) -> Response:
         """Every model and person scored on the release (computed where the cache is stale)."""
-        entries = release_scores(release=_release(version))
+        entries = release_scores(release=_release(request, version))
         return Response(EntrySerializer(entries, many=True).data)
 
 
 class _DetailView(APIView):
     kind = "model"
 
-    def _detail(self, version: str, name: str) -> Response:
-        release = _release(version)
+    def _detail(self, request: Request, version: str, name: str) -> Response:
+        release = _release(request, version)
         try:
             detail = score_detail(release=release, name=name, kind=self.kind)
         except (Classifier.DoesNotExist, get_user_model().DoesNotExist):
@@ -145,7 +171,7 @@ class ModelScoreView(_DetailView):
     @extend_schema(responses={200: DetailSerializer, 404: NOT_FOUND})
     def get(self, request: Request, version: str, name: str) -> Response:
         """One model's scores with the per-class table."""
-        return self._detail(version, name)
+        return self._detail(request, version, name)
 
 
 class PersonScoreView(_DetailView):
@@ -154,7 +180,7 @@ class PersonScoreView(_DetailView):
     @extend_schema(responses={200: DetailSerializer, 404: NOT_FOUND})
     def get(self, request: Request, version: str, username: str) -> Response:
         """One person's blind answers scored like a model."""
-        return self._detail(version, username)
+        return self._detail(request, version, username)
 
 
 class EvaluateView(APIView):
@@ -162,19 +188,39 @@ class EvaluateView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": EvaluateRequestSerializer},
-        responses={200: EvaluateResultSerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
+        responses={
+            200: EvaluateResultSerializer,
+            400: BAD_REQUEST,
+            404: NOT_FOUND,
+            413: TOO_LARGE,
+            429: TOO_MANY_UPLOADS,
+        },
     )
     def post(self, request: Request, version: str) -> Response:
         """Score uploaded predictions (one class per image) on the release; with ``name`` the
-        model is kept and appears on every leaderboard. Nothing is stored on an error."""
-        release = _release(version)
+        model is kept and appears on every leaderboard. Nothing is stored on an error. A file
+        that does not start like its format, has more rows than the release has images, or
+        takes longer than ANNOTATOR_UPLOAD_SECONDS to read is refused (400); a user has
+        ANNOTATOR_UPLOAD_RATE uploads (429 with Retry-After past it)."""
+        release = _release(request, version)
+        # Before the body is parsed (for a token client; a session's CSRF check has read it).
+        wait = upload_wait(request)
+        if wait is not None:
+            return Response(
+                {"detail": too_many_uploads(wait)},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(wait)},
+            )
         form = EvaluateRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["predictions"]
         name = form.validated_data.get("name", "").strip()
         try:
-            predictions = read_submission(
-                upload.read(), file_name=upload.name, file_format=form.validated_data["format"]
+            predictions = read_upload(
+                release=release,
+                upload=upload,
+                file_name=upload.name,
+                file_format=form.validated_data["format"],
             )
             result = score_uploaded(release=release, predictions=predictions)
             if name:

@@ -205,6 +205,10 @@ class TaskSerializer(serializers.Serializer):
     problem_note = serializers.CharField()
     comment = serializers.CharField()
     seconds_spent = serializers.FloatField()
+    version = serializers.IntegerField(
+        help_text="The review's version: send it with a change (``version``), which is then "
+        "refused (409) if the review changed meanwhile in another tab or client."
+    )
 
     def to_representation(self, task: ReviewTask) -> dict:
         review, image = task.review, task.image
@@ -232,13 +236,28 @@ class TaskSerializer(serializers.Serializer):
             "problem_note": review.problem_note,
             "comment": review.comment,
             "seconds_spent": review.seconds_spent,
+            "version": review.version,
         }
 
 
-class VerdictMapSerializer(serializers.Serializer):
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        help_text="The review's version after this change: send it with the next one."
+    )
+
+
+class VerdictMapSerializer(VersionSerializer):
     verdicts = serializers.DictField(
         child=serializers.CharField(allow_blank=True),
         help_text='Class index -> "correct", "wrong", "unclear" ("" for an added class not yet judged).',
+    )
+
+
+class AddedLabelSerializer(TaskLabelSerializer):
+    """The label added, as the task shows it, and the review's new version."""
+
+    version = serializers.IntegerField(
+        help_text="The review's version after this change: send it with the next one."
     )
 
 
@@ -306,12 +325,12 @@ class ReviewEventSerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "action", "before", "after"]
 
 
-class FlagsSerializer(serializers.Serializer):
+class FlagsSerializer(VersionSerializer):
     reasons = serializers.ListField(child=ProblemReasonField())
     note = serializers.CharField(allow_blank=True)
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(VersionSerializer):
     comment = serializers.CharField(allow_blank=True)
 
 
@@ -321,12 +340,12 @@ class LeaseSerializer(serializers.Serializer):
     )
 
 
-class SubmittedSerializer(serializers.Serializer):
+class SubmittedSerializer(VersionSerializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReviewStatus.choices)
     submitted_at = serializers.DateTimeField()
 
 
-class SkippedSerializer(serializers.Serializer):
+class SkippedSerializer(VersionSerializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ReviewStatus.choices)

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from annotator.security import ObtainTokenView
+from annotator.security import ApiLogoutView, ObtainTokenView
 from reviews.api import human_labels, views
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", ApiLogoutView.as_view(), name="api-logout"),
     path("review-sets/", views.ReviewSetListView.as_view(), name="review-set-list"),
     path(
         "review-sets/<int:pk>/progress/",
@@ -27,5 +28,6 @@ urlpatterns = [
     path("reviews/<int:pk>/history/", views.HistoryView.as_view(), name="review-history"),
     path("images/<int:number>/reviews/", views.ImageReviewsView.as_view(), name="image-reviews"),
     path("humans/next/", human_labels.NextBlindImageView.as_view(), name="human-next"),
+    path("humans/skip/", human_labels.SkipBlindTaskView.as_view(), name="human-skip"),
     path("humans/labels/", human_labels.HumanLabelListView.as_view(), name="human-labels"),
 ]

@@ -3,6 +3,11 @@
 Each change is a small APIView whose nested InputSerializer parses the request for one service;
 the expert is always ``request.user``. A review that is neither the caller's nor visible to a
 lead answers 404, so nobody learns which reviews other experts hold.
+
+Every change of a review may carry the review's ``version`` it was based on (the task's, or the
+one the last change answered): a change based on an older version is refused with 409 and code
+``stale_version``. The review page always sends it; an API client that leaves it out writes over
+whatever is stored (last writer wins).
 """
 
 from django.contrib.auth import get_user_model
@@ -15,7 +20,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,7 +46,53 @@ from reviews.services.review_sets import create_review_set
 
 NOT_FOUND = OpenApiResponse(description="No such review of yours (or review set, image).")
 CONFLICT = OpenApiResponse(description="The image is not (or no longer) leased to you.")
+CHANGED = OpenApiResponse(
+    description=(
+        "The image is not (or no longer) leased to you; or, with ``code`` "
+        '``"stale_version"``, the review changed after the ``version`` you sent (in another tab '
+        "or through another client): reload it and make the change again. Nothing was saved."
+    )
+)
 BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
+MAX_VERSION = 2**31 - 1
+
+
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_VERSION,
+        help_text=(
+            "The review's version this change is based on (from the task or the last change's "
+            "answer). If the review has changed since, the answer is 409 and nothing is saved; "
+            "leave it out to write over whatever is stored."
+        ),
+    )
+
+
+class VersionInputSerializer(serializers.Serializer):
+    version = version_field()
+
+    class Meta:
+        ref_name = "ReviewVersionInput"
+
+
+class ReviewView(APIView):
+    """A view of one of the expert's reviews. Two refusals carry a ``code`` beside the
+    ``detail``, so that the review page can tell them from the others: ``stale_version`` (409,
+    the review changed elsewhere: reload it) and ``not_authenticated`` (403, the session ended:
+    log in again)."""
+
+    permission_classes = [IsExpert]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if isinstance(response.data, dict):
+            if isinstance(exc, reviewing.StaleReviewError):
+                response.data["code"] = "stale_version"
+            elif isinstance(exc, NotAuthenticated):
+                response.data["code"] = "not_authenticated"
+        return response
 
 
 def _review(request: Request, pk: int) -> Review:
@@ -145,9 +196,7 @@ class ReviewSetProgressView(APIView):
         return Response(out.ProgressSerializer(review_set_progress(review_set=review_set)).data)
 
 
-class ClaimView(APIView):
-    permission_classes = [IsExpert]
-
+class ClaimView(ReviewView):
     @extend_schema(
         request=None,
         responses={
@@ -223,9 +272,7 @@ class ReviewListView(generics.ListAPIView):
         return reviews.select_related("expert").order_by("-updated_at", "-pk")
 
 
-class ReviewDetailView(APIView):
-    permission_classes = [IsExpert]
-
+class ReviewDetailView(ReviewView):
     @extend_schema(responses={200: out.TaskSerializer, 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
         """The task of one of your reviews (a lead may read anyone's)."""
@@ -247,9 +294,7 @@ class VerdictMapField(serializers.DictField):
         return {int(key): verdict for key, verdict in value.items()}
 
 
-class VerdictsView(APIView):
-    permission_classes = [IsExpert]
-
+class VerdictsView(ReviewView):
     class InputSerializer(serializers.Serializer):
         verdicts = VerdictMapField(
             help_text=(
@@ -257,13 +302,14 @@ class VerdictsView(APIView):
                 "named keep their verdict."
             ),
         )
+        version = version_field()
 
         class Meta:
             ref_name = "VerdictsInput"
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.VerdictMapSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        responses={200: out.VerdictMapSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
         description=f"Values: {', '.join(VerdictValue.values)}.",
     )
     def put(self, request: Request, pk: int) -> Response:
@@ -272,23 +318,27 @@ class VerdictsView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         verdicts = reviewing.save_verdicts(
-            review=review, expert=request.user, verdicts=data.validated_data["verdicts"]
+            review=review, expert=request.user, **data.validated_data
         )
-        return Response({"verdicts": {str(label): value for label, value in verdicts.items()}})
+        return Response(
+            {
+                "verdicts": {str(label): value for label, value in verdicts.items()},
+                "version": review.version,
+            }
+        )
 
 
-class LabelsView(APIView):
-    permission_classes = [IsExpert]
-
+class LabelsView(ReviewView):
     class InputSerializer(serializers.Serializer):
         label = serializers.IntegerField(help_text="The class index to add.")
+        version = version_field()
 
         class Meta:
             ref_name = "AddLabelInput"
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: out.TaskLabelSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        responses={201: out.AddedLabelSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Add a class that no model proposed; it is then judged like the candidates."""
@@ -296,41 +346,45 @@ class LabelsView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         label = data.validated_data["label"]
-        reviewing.add_label(review=review, expert=request.user, label=label)
+        reviewing.add_label(review=review, expert=request.user, **data.validated_data)
         row = next(
             row for row in out.task_labels(review_task(review=review)) if row["label"] == label
         )
-        return Response(row, status=status.HTTP_201_CREATED)
+        return Response({**row, "version": review.version}, status=status.HTTP_201_CREATED)
 
 
-class LabelView(APIView):
-    permission_classes = [IsExpert]
-
+class LabelView(ReviewView):
     @extend_schema(
-        responses={204: None, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        parameters=[VersionInputSerializer],
+        responses={200: out.VersionSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
     )
     def delete(self, request: Request, pk: int, label: int) -> Response:
-        """Take back a class you added (proposed labels cannot be removed)."""
-        reviewing.remove_label(review=_review(request, pk), expert=request.user, label=label)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        """Take back a class you added (proposed labels cannot be removed); ``?version=`` as
+        the other changes carry it in their body."""
+        review = _review(request, pk)
+        data = VersionInputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        reviewing.remove_label(
+            review=review, expert=request.user, label=label, **data.validated_data
+        )
+        return Response({"version": review.version})
 
 
-class FlagsView(APIView):
-    permission_classes = [IsExpert]
-
+class FlagsView(ReviewView):
     class InputSerializer(serializers.Serializer):
         reasons = serializers.ListField(
             child=serializers.CharField(),
             help_text="Problem reasons; an empty list clears the flag.",
         )
         note = serializers.CharField(required=False, allow_blank=True, default="")
+        version = version_field()
 
         class Meta:
             ref_name = "FlagsInput"
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.FlagsSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        responses={200: out.FlagsSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
     )
     def put(self, request: Request, pk: int) -> Response:
         """Flag the image as problematic for these reasons, with a note."""
@@ -338,36 +392,37 @@ class FlagsView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = reviewing.set_flags(review=review, expert=request.user, **data.validated_data)
-        return Response({"reasons": review.problem_reasons, "note": review.problem_note})
+        return Response(
+            {
+                "reasons": review.problem_reasons,
+                "note": review.problem_note,
+                "version": review.version,
+            }
+        )
 
 
-class CommentView(APIView):
-    permission_classes = [IsExpert]
-
+class CommentView(ReviewView):
     class InputSerializer(serializers.Serializer):
         comment = serializers.CharField(allow_blank=True)
+        version = version_field()
 
         class Meta:
             ref_name = "CommentInput"
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.CommentSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        responses={200: out.CommentSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
     )
     def put(self, request: Request, pk: int) -> Response:
         """Replace the review's free comment."""
         review = _review(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = reviewing.set_comment(
-            review=review, expert=request.user, comment=data.validated_data["comment"]
-        )
-        return Response({"comment": review.comment})
+        review = reviewing.set_comment(review=review, expert=request.user, **data.validated_data)
+        return Response({"comment": review.comment, "version": review.version})
 
 
-class RenewView(APIView):
-    permission_classes = [IsExpert]
-
+class RenewView(ReviewView):
     @extend_schema(
         request=None, responses={200: out.LeaseSerializer, 404: NOT_FOUND, 409: CONFLICT}
     )
@@ -377,9 +432,7 @@ class RenewView(APIView):
         return Response(out.LeaseSerializer({"leased_until": until}).data)
 
 
-class SubmitView(APIView):
-    permission_classes = [IsExpert]
-
+class SubmitView(ReviewView):
     class InputSerializer(serializers.Serializer):
         seconds_spent = serializers.FloatField(
             required=False, default=0, min_value=0, help_text="Time on this visit, in seconds."
@@ -391,38 +444,35 @@ class SubmitView(APIView):
                 "PUT .../verdicts/ (a client may send its last verdicts with the submit)."
             ),
         )
+        version = version_field()
 
         class Meta:
             ref_name = "SubmitInput"
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.SubmittedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        responses={200: out.SubmittedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Finish the review (every label needs a verdict); again after a revision."""
         review = _review(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        review = reviewing.submit_review(
-            review=review,
-            expert=request.user,
-            seconds_spent=data.validated_data["seconds_spent"],
-            verdicts=data.validated_data.get("verdicts"),
-        )
+        review = reviewing.submit_review(review=review, expert=request.user, **data.validated_data)
         return Response(out.SubmittedSerializer(review).data)
 
 
-class SkipView(APIView):
-    permission_classes = [IsExpert]
-
+class SkipView(ReviewView):
     @extend_schema(
-        request=None,
-        responses={200: out.SkippedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CONFLICT},
+        request=VersionInputSerializer,
+        responses={200: out.SkippedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Hand the image back to the queue for others; you will not be given it again."""
-        review = reviewing.skip_review(review=_review(request, pk), expert=request.user)
+        review = _review(request, pk)
+        data = VersionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = reviewing.skip_review(review=review, expert=request.user, **data.validated_data)
         return Response(out.SkippedSerializer(review).data)
 
 
@@ -431,9 +481,11 @@ class HistoryView(APIView):
 
     @extend_schema(responses={200: out.ReviewEventSerializer(many=True), 404: NOT_FOUND})
     def get(self, request: Request, pk: int) -> Response:
-        """Every change to the review, oldest first: who, when, before and after."""
+        """Every change to the review in the order the changes were made (by event id; two
+        changes of one moment, or one that waited for another, keep their order): who, when,
+        before and after."""
         review = _review(request, pk)
-        events = review.events.select_related("actor").order_by("at", "pk")
+        events = review.events.select_related("actor").order_by("pk")
         return Response(out.ReviewEventSerializer(events, many=True).data)
 
 

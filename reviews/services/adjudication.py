@@ -46,8 +46,8 @@ def adjudicate(
     if value not in VerdictValue.values:
         raise ValidationError(f"Unknown decision {value!r}: use {', '.join(VerdictValue.values)}.")
     judged = (
-        Verdict.objects.filter(review__image=image, label_id=label)
-        .filter(review__in=Review.objects.submitted())
+        Verdict.objects.counted()
+        .filter(review__image=image, label_id=label)
         .exclude(value="")
         .exists()
     )
@@ -78,7 +78,7 @@ def decide_flag(
     _check_decidable(image, lead)
     flagged = any(
         reasons
-        for reasons in Review.objects.submitted()
+        for reasons in Review.objects.counted()
         .filter(image=image)
         .values_list("problem_reasons", flat=True)
     )
@@ -121,7 +121,7 @@ class AdjudicationQueue:
 
 def _open_disagreements() -> set[tuple[int, int]]:
     disagreeing = set(
-        Verdict.objects.filter(review__in=Review.objects.submitted())
+        Verdict.objects.counted()
         .exclude(value="")
         .order_by()
         .values_list("review__image_id", "label_id")
@@ -136,7 +136,7 @@ def _open_disagreements() -> set[tuple[int, int]]:
 def _open_flags() -> set[int]:
     flagged = {
         image
-        for image, reasons in Review.objects.submitted()
+        for image, reasons in Review.objects.counted()
         .order_by()
         .values_list("image_id", "problem_reasons")
         if reasons
@@ -152,7 +152,7 @@ def adjudication_queue() -> AdjudicationQueue:
     flags = _open_flags() - published
     waiting = {image for image, _ in labels} | flags
     last_submitted = dict(
-        Review.objects.submitted()
+        Review.objects.counted()
         .order_by()
         .values_list("image_id")
         .annotate(last=Max("submitted_at"))
@@ -200,10 +200,11 @@ class AdjudicationCase:
 
 
 def adjudication_case(*, image: ValImage) -> AdjudicationCase:
-    """The submitted reviews of the image (oldest first) with their verdicts, flags, notes and
-    comments, and the lead's decisions so far; the original label comes first, then by index."""
+    """The reviews of the image that count (each expert's latest submitted one, oldest first)
+    with their verdicts, flags, notes and comments, and the lead's decisions so far; the
+    original label comes first, then by index."""
     reviews = list(
-        Review.objects.submitted()
+        Review.objects.counted()
         .filter(image=image)
         .select_related("expert", "review_set")
         .prefetch_related(Prefetch("verdicts", queryset=Verdict.objects.order_by("label_id")))

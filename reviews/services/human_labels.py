@@ -1,17 +1,20 @@
-"""Blind labelling: a person's one-class answer to an annotated image, given without candidate
-labels, stored with the seconds it took; answering the same image again changes the answer."""
+"""Blind labelling: a person is issued a task (an annotated image known to them only by a random
+token), answers it with one class and the seconds it took, or skips it. Nothing handed to the
+person names the image, so an answer cannot be looked up."""
 
 import math
 import re
+import secrets
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from annotator.catalogue import CLASS_COUNT, file_name_of
-from annotator.models import ImageClass, ValImage
-from reviews.models import HumanLabel, Review
+from annotator.catalogue import CLASS_COUNT
+from annotator.models import ImageClass
+from reviews.human_selectors import open_blind_task, unanswered_blind_images
+from reviews.models import BlindTask, HumanLabel
 from reviews.roles import is_expert
 
 # A picture left on screen over lunch is still an answer, but not an hour-long one.
@@ -55,49 +58,126 @@ def find_answer_class(label: int | str) -> ImageClass:
     return named[0]
 
 
-def _blind_image(*, person: AbstractBaseUser, image_number: int) -> ValImage:
-    image = ValImage.objects.filter(number=image_number).first()
-    if image is None:
-        raise ValidationError(f"There is no validation image {image_number}.")
-    name = file_name_of(image_number)
-    if not image.in_annotated_subset:
-        raise ValidationError(
-            f"{name} is not in the annotated subset: only its 20,000 images are labelled blind."
-        )
-    if not image.has_picture:
-        raise ValidationError(f"{name} has no picture to label.")
-    if Review.objects.filter(expert=person, image=image).exists():
-        raise ValidationError(
-            f"You reviewed {name} with its candidate labels, so an answer now would not be blind."
-        )
-    return image
-
-
 def _checked_seconds(seconds: float) -> float:
     if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
         raise ValidationError(
-            f"The time taken must be a number of seconds, 0 or more: {seconds!r}."
+            {"seconds": f"The time taken must be a number of seconds, 0 or more: {seconds!r}."}
         )
     return min(float(seconds), MAX_SECONDS)
 
 
-@transaction.atomic
-def record_human_label(
-    *, person: AbstractBaseUser, image_number: int, label: int | str, seconds: float
-) -> HumanLabel:
-    """Store the person's blind answer to the image (a class index, wnid or name), replacing
-    their earlier answer to it; seconds above an hour are stored as an hour."""
+def _new_token() -> str:
+    # Random, not derived from the image: a signed value would carry the number in plain base64.
+    return secrets.token_urlsafe(32)
+
+
+def _require_panel_member(person: AbstractBaseUser) -> None:
     if not is_expert(person):
         raise PermissionDenied("Only members of the expert panel label images blind.")
-    image = _blind_image(person=person, image_number=image_number)
-    image_class = find_answer_class(label)
-    human_label, _ = HumanLabel.objects.update_or_create(
-        person=person,
-        image=image,
-        defaults={
-            "label": image_class,
-            "seconds": _checked_seconds(seconds),
-            "answered_at": timezone.now(),
-        },
+
+
+def _still_blind(task: BlindTask) -> bool:
+    """Whether the task's image may still be answered blind (it may since have been reviewed,
+    answered or lost its picture)."""
+    return unanswered_blind_images(person=task.person).filter(number=task.image_id).exists()
+
+
+@transaction.atomic
+def issue_blind_task(*, person: AbstractBaseUser) -> BlindTask | None:
+    """The person's open task, else a new one: an unanswered image drawn at random (so the next
+    image cannot be foretold from the earlier ones), the skipped ones only when no other is left,
+    the earliest skipped first. None when nothing is left."""
+    _require_panel_member(person)
+    task = open_blind_task(person=person)
+    if task is not None:
+        if _still_blind(task):
+            return task
+        task.delete()
+    remaining = unanswered_blind_images(person=person)
+    skipped = BlindTask.objects.filter(person=person, skipped_at__isnull=False)
+    fresh = (
+        remaining.exclude(number__in=skipped.values("image_id"))
+        .order_by("?")
+        .values_list("number", flat=True)
+        .first()
     )
+    now = timezone.now()
+    if fresh is None:
+        again = (
+            skipped.filter(image_id__in=remaining.values("number"))
+            .order_by("skipped_at", "pk")
+            .first()
+        )
+        if again is None:
+            return None
+        again.token, again.issued_at, again.skipped_at = _new_token(), now, None
+        again.save(update_fields=["token", "issued_at", "skipped_at"])
+        return again
+    try:
+        with transaction.atomic():
+            return BlindTask.objects.create(
+                person=person, image_id=fresh, token=_new_token(), issued_at=now
+            )
+    except IntegrityError:
+        # The same person asked twice at once: the other request's task is theirs.
+        return open_blind_task(person=person)
+
+
+def _open_task(*, person: AbstractBaseUser, token: str) -> BlindTask:
+    task = (
+        BlindTask.objects.select_for_update()
+        .filter(person=person, token=token, skipped_at__isnull=True)
+        .first()
+    )
+    if task is None:
+        raise ValidationError(
+            {
+                "task": "This task is not open: it was answered or skipped, or is not yours. "
+                "Go on to the next image."
+            }
+        )
+    return task
+
+
+@transaction.atomic
+def skip_blind_task(*, person: AbstractBaseUser, token: str) -> BlindTask | None:
+    """Set the open task aside (its token no longer serves the picture) and issue the next one;
+    the skipped image comes round again when no other is left."""
+    _require_panel_member(person)
+    task = _open_task(person=person, token=token)
+    task.skipped_at = timezone.now()
+    task.save(update_fields=["skipped_at"])
+    return issue_blind_task(person=person)
+
+
+@transaction.atomic
+def answer_blind_task(
+    *, person: AbstractBaseUser, token: str, label: int | str, seconds: float
+) -> HumanLabel:
+    """Store the person's answer to their open task (a class index, wnid or name) and close the
+    task; seconds above an hour are stored as an hour. An answer is final: a second one would
+    no longer be blind once the image's number is listed with the first."""
+    _require_panel_member(person)
+    task = _open_task(person=person, token=token)
+    try:
+        image_class = find_answer_class(label)
+    except ValidationError as exc:
+        raise ValidationError({"label": exc.messages}) from exc
+    checked_seconds = _checked_seconds(seconds)
+    if not _still_blind(task):
+        # Say nothing of which image it was: the person may be reading labels elsewhere.
+        raise ValidationError(
+            {
+                "task": "This picture can no longer be answered blind (you reviewed it, "
+                "answered it, or it lost its picture). Go on to the next image."
+            }
+        )
+    human_label = HumanLabel.objects.create(
+        person=person,
+        image=task.image,
+        label=image_class,
+        seconds=checked_seconds,
+        answered_at=timezone.now(),
+    )
+    task.delete()
     return human_label

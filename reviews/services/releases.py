@@ -2,7 +2,6 @@
 checksummed; exports read the stored canonical file."""
 
 import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -40,16 +39,15 @@ from reviews.models import (
     Verdict,
 )
 from reviews.release_diff import ReleaseDiff, diff_label_files
+from reviews.versions import validate_version
 
-VERSION = re.compile(r"\d+\.\d+\.\d+")
 EXPORT_FORMATS = ("tfds", "jsonl", "csv")
 RELEASE_IMAGE_BATCH = 5000
 
 
 def _check_version(version: str) -> str:
     version = version.strip()
-    if not VERSION.fullmatch(version):
-        raise ValidationError(f"“{version}” is not a version: use MAJOR.MINOR.PATCH, e.g. 3.0.0.")
+    validate_version(version)
     if Release.objects.filter(version=version).exists():
         raise ValidationError(f"Release {version} exists already; releases are never replaced.")
     return version
@@ -100,11 +98,12 @@ def import_release(
 
 
 def consensus_label_file(*, imagenet_m: list[int] | None = None) -> LabelFile:
-    """The consensus of every submitted review with the lead's adjudications and flag decisions,
-    by the rule in ``reviews.consensus``."""
+    """The consensus of the reviews that count (each expert's latest submitted review of an
+    image, ``Review.objects.counted()``) with the lead's adjudications and flag decisions, by
+    the rule in ``reviews.consensus``."""
     verdicts: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     flags: dict[int, list[Review]] = defaultdict(list)
-    reviews = Review.objects.submitted().select_related("expert").prefetch_related("verdicts")
+    reviews = Review.objects.counted().select_related("expert").prefetch_related("verdicts")
     for review in reviews.order_by("image_id", "submitted_at"):
         for verdict in review.verdicts.all():
             verdicts[review.image_id][verdict.label_id].append(verdict.value)

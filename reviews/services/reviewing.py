@@ -1,5 +1,10 @@
 """An expert's work on one image: claiming it under a lease, verdicts, added labels, flags,
-comments, submitting, skipping and revising; every change lands in the audit trail."""
+comments, submitting, skipping and revising; every change lands in the audit trail.
+
+Every change also counts up the review's ``version``. A change may name the version it was based
+on (what the client last saw); if the review has changed since, in another tab or through another
+client, the change is refused whole with :class:`StaleReviewError`. Without a version a change
+applies to whatever is stored (last writer wins)."""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +35,57 @@ CLAIM_ATTEMPTS = 8
 
 class LeaseError(ValidationError):
     """The image is not (or no longer) leased to this expert: a conflict, not a malformed request."""
+
+
+class StaleReviewError(LeaseError):
+    """The review changed after the version a change was based on: a conflict (409) as well;
+    the client reloads the review before changing it again."""
+
+
+def _stale(review: Review, version: int) -> StaleReviewError:
+    return StaleReviewError(
+        f"Your review of {file_name_of(review.image_id)} was changed in another tab or by another "
+        f"client after version {version}, which this change was based on: reload it and make "
+        "the change again."
+    )
+
+
+def _check_version(review: Review, version: int | None) -> None:
+    """Refuse a change based on an older version than the one read with the review. (Two
+    requests that read the same version are told apart by :func:`_count_change`.)"""
+    if version is not None and version != review.version:
+        raise _stale(review, version)
+
+
+# A change counts up the version, on condition (when the client named one) that it is still the
+# version the change was based on: as with claiming a slot, the conditional UPDATE is the lock, so
+# of two saves based on one version exactly one is stored. Each service runs it before its other
+# writes, so that concurrent changes of one review always lock its row first.
+_COUNT_CHANGE = """
+    UPDATE reviews_review SET updated_at = %s, version = version + 1
+    WHERE id = %s{condition} RETURNING version"""
+_IF_VERSION = " AND version = %s"
+
+
+def _version_condition(version: int | None) -> tuple[str, list[int]]:
+    return ("", []) if version is None else (_IF_VERSION, [version])
+
+
+def _counted(cursor, review: Review, version: int | None) -> int:
+    """The review's new version from a ``RETURNING version``; none returned means that the
+    version the change was based on is gone."""
+    row = cursor.fetchone()
+    if row is None:
+        raise _stale(review, version)
+    return row[0]
+
+
+def _count_change(cursor, review: Review, version: int | None, now: datetime) -> None:
+    condition, parameters = _version_condition(version)
+    cursor.execute(
+        _COUNT_CHANGE.format(condition=condition), [_now_value(now), review.pk, *parameters]
+    )
+    review.version, review.updated_at = _counted(cursor, review, version), now
 
 
 def _log(review: Review, actor: AbstractBaseUser, action: str, before=None, after=None) -> None:
@@ -117,8 +173,8 @@ _TAKE_SLOT = """
         WHERE o.review_set_id = %s AND o.image_id = %s AND o.expert_id = %s)"""
 _NEW_REVIEW = """
     INSERT INTO reviews_review (review_set_id, image_id, expert_id, status, problem_reasons,
-        problem_note, comment, started_at, updated_at, seconds_spent)
-    VALUES (%s, %s, %s, 'draft', %s, '', '', %s, %s, 0)
+        problem_note, comment, started_at, updated_at, seconds_spent, version)
+    VALUES (%s, %s, %s, 'draft', %s, '', '', %s, %s, 0, 1)
     ON CONFLICT (review_set_id, image_id, expert_id) DO NOTHING
     RETURNING id"""
 _LOG_CLAIM = """
@@ -270,7 +326,6 @@ _UPSERT_VERDICTS = """
 _LOG = """
     INSERT INTO reviews_reviewevent (review_id, actor_id, at, action, before, after)
     VALUES {rows}"""
-_TOUCH = "UPDATE reviews_review SET updated_at = %s WHERE id = %s"
 
 
 def _slot_key(review: Review) -> list[int]:
@@ -343,11 +398,16 @@ def _write_log(
     )
 
 
-def _apply_verdicts(
-    cursor, review: Review, verdicts: Mapping[int, str], labels: _Labels
-) -> tuple[dict[int, str], _Event | None]:
-    """Check and store verdicts (see :func:`save_verdicts`). Returns the review's verdicts after
-    and the audit event to log, if anything changed."""
+@dataclass(frozen=True)
+class _VerdictChange:
+    judged: dict[int, str]  # every verdict of the review after the change
+    changed: dict[int, str]  # the labels whose verdict changes, to store
+    event: _Event | None  # the audit event, if anything changes
+
+
+def _verdict_change(review: Review, verdicts: Mapping[int, str], labels: _Labels) -> _VerdictChange:
+    """Check verdicts (see :func:`save_verdicts`) and work out what they change; nothing is
+    written yet."""
     unknown_values = sorted(
         {value for value in verdicts.values() if value not in {"", *VerdictValue.values}}
     )
@@ -367,42 +427,59 @@ def _apply_verdicts(
         if labels.verdicts.get(label, "") != value
     }
     if not changed:
-        return labels.verdicts, None
-    cursor.execute(
-        _UPSERT_VERDICTS.format(rows=", ".join(["(%s, %s, %s, false)"] * len(changed))),
-        [field for label, value in changed.items() for field in (review.pk, label, value)],
-    )
+        return _VerdictChange(labels.verdicts, {}, None)
     event = _Event(
         "verdicts" if review.status == ReviewStatus.DRAFT else "revise verdicts",
         before={str(label): labels.verdicts.get(label, "") for label in changed},
         after={str(label): value for label, value in changed.items()},
     )
-    return labels.verdicts | changed, event
+    return _VerdictChange(labels.verdicts | changed, changed, event)
+
+
+def _store_verdicts(cursor, review: Review, changed: Mapping[int, str]) -> None:
+    cursor.execute(
+        _UPSERT_VERDICTS.format(rows=", ".join(["(%s, %s, %s, false)"] * len(changed))),
+        [field for label, value in changed.items() for field in (review.pk, label, value)],
+    )
 
 
 @transaction.atomic
 def save_verdicts(
-    *, review: Review, expert: AbstractBaseUser, verdicts: Mapping[int, str]
+    *,
+    review: Review,
+    expert: AbstractBaseUser,
+    verdicts: Mapping[int, str],
+    version: int | None = None,
 ) -> dict[int, str]:
     """Store verdicts on labels that were proposed for the image or added to this review,
     replacing earlier ones on the same labels; an empty value clears a verdict. Returns every
-    verdict of the review ("" for an added class not judged yet)."""
+    verdict of the review ("" for an added class not judged yet); ``review.version`` is then the
+    new version (unchanged when nothing changed)."""
     now = timezone.now()
     with connection.cursor() as cursor:
         labels = _labels(cursor, review, now)
         _check_editable(review, expert, labels.lease)
-        judged, event = _apply_verdicts(cursor, review, verdicts, labels)
-        if event is not None:
-            _write_log(cursor, review, expert, now, event)
-            cursor.execute(_TOUCH, [_now_value(now), review.pk])
-            review.updated_at = now
-    return judged
+        _check_version(review, version)
+        change = _verdict_change(review, verdicts, labels)
+        if change.event is not None:
+            _count_change(cursor, review, version, now)
+            _store_verdicts(cursor, review, change.changed)
+            _write_log(cursor, review, expert, now, change.event)
+    return change.judged
+
+
+def _count_change_now(review: Review, version: int | None) -> None:
+    with connection.cursor() as cursor:
+        _count_change(cursor, review, version, timezone.now())
 
 
 @transaction.atomic
-def add_label(*, review: Review, expert: AbstractBaseUser, label: int) -> Verdict:
+def add_label(
+    *, review: Review, expert: AbstractBaseUser, label: int, version: int | None = None
+) -> Verdict:
     """Add a class that no model proposed, to be judged like the candidates."""
     _check_editable(review, expert)
+    _check_version(review, version)
     if not 0 <= label < CLASS_COUNT:
         raise ValidationError(
             f"There is no class {label}: class indices run from 0 to {CLASS_COUNT - 1}."
@@ -413,30 +490,41 @@ def add_label(*, review: Review, expert: AbstractBaseUser, label: int) -> Verdic
         raise ValidationError(
             f"Class {label} is already among the labels of {file_name_of(review.image_id)}."
         )
+    _count_change_now(review, version)
     verdict = Verdict.objects.create(review=review, label_id=label, value="", added=True)
     _log(review, expert, "add label", after={"label": label})
     return verdict
 
 
 @transaction.atomic
-def remove_label(*, review: Review, expert: AbstractBaseUser, label: int) -> None:
+def remove_label(
+    *, review: Review, expert: AbstractBaseUser, label: int, version: int | None = None
+) -> None:
     """Take back a class this review added (proposed candidates cannot be removed)."""
     _check_editable(review, expert)
+    _check_version(review, version)
     verdict = review.verdicts.filter(label_id=label, added=True).first()
     if verdict is None:
         raise ValidationError(
             f"Class {label} was not added to this review, so it cannot be removed."
         )
+    _count_change_now(review, version)
     verdict.delete()
     _log(review, expert, "remove label", before={"label": label, "value": verdict.value})
 
 
 @transaction.atomic
 def set_flags(
-    *, review: Review, expert: AbstractBaseUser, reasons: Iterable[str], note: str = ""
+    *,
+    review: Review,
+    expert: AbstractBaseUser,
+    reasons: Iterable[str],
+    note: str = "",
+    version: int | None = None,
 ) -> Review:
     """Flag the image as problematic for these reasons (none clears the flag), with a note."""
     _check_editable(review, expert)
+    _check_version(review, version)
     reasons = sorted(set(reasons))
     unknown = [reason for reason in reasons if reason not in ProblemReason.values]
     if unknown:
@@ -446,17 +534,23 @@ def set_flags(
     before = {"reasons": review.problem_reasons, "note": review.problem_note}
     after = {"reasons": reasons, "note": note.strip()}
     if before != after:
+        _count_change_now(review, version)
         review.problem_reasons, review.problem_note = after["reasons"], after["note"]
-        review.save(update_fields=["problem_reasons", "problem_note", "updated_at"])
+        review.save(update_fields=["problem_reasons", "problem_note"])
         _log(review, expert, "flags", before=before, after=after)
     return review
 
 
 @transaction.atomic
-def set_comment(*, review: Review, expert: AbstractBaseUser, comment: str) -> Review:
+def set_comment(
+    *, review: Review, expert: AbstractBaseUser, comment: str, version: int | None = None
+) -> Review:
+    """Replace the review's free comment."""
     _check_editable(review, expert)
+    _check_version(review, version)
     comment = comment.strip()
     if comment != review.comment:
+        _count_change_now(review, version)
         _log(
             review,
             expert,
@@ -465,16 +559,18 @@ def set_comment(*, review: Review, expert: AbstractBaseUser, comment: str) -> Re
             after={"comment": comment},
         )
         review.comment = comment
-        review.save(update_fields=["comment", "updated_at"])
+        review.save(update_fields=["comment"])
     return review
 
 
 _FINISH_SLOT = """
     UPDATE reviews_slot SET state = 'done', leased_until = NULL
     WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
+# Finishing counts up the version too (see _COUNT_CHANGE), in the same statement.
 _FINISH_REVIEW = """
-    UPDATE reviews_review SET status = %s, submitted_at = %s, seconds_spent = %s, updated_at = %s
-    WHERE id = %s"""
+    UPDATE reviews_review SET status = %s, submitted_at = %s, seconds_spent = %s, updated_at = %s,
+        version = version + 1
+    WHERE id = %s{condition} RETURNING version"""
 
 
 @transaction.atomic
@@ -484,6 +580,7 @@ def submit_review(
     expert: AbstractBaseUser,
     seconds_spent: float = 0,
     verdicts: Mapping[int, str] | None = None,
+    version: int | None = None,
 ) -> Review:
     """Finish the review: every label needs a verdict. The slot is done and the lease ends.
     ``verdicts``, if given, are saved first, as by :func:`save_verdicts`, in the same
@@ -492,49 +589,53 @@ def submit_review(
     with connection.cursor() as cursor:
         labels = _labels(cursor, review, now)
         _check_editable(review, expert, labels.lease)
-        judged, event = labels.verdicts, None
+        _check_version(review, version)
+        change = _VerdictChange(labels.verdicts, {}, None)
         if verdicts:
-            judged, event = _apply_verdicts(cursor, review, verdicts, labels)
-        missing = sorted(label for label in labels.reviewable if not judged.get(label))
+            change = _verdict_change(review, verdicts, labels)
+        missing = sorted(label for label in labels.reviewable if not change.judged.get(label))
         if missing:
             raise ValidationError(
                 f"Labels {missing} have no verdict yet: judge every label before submitting."
             )
         first_time = review.status == ReviewStatus.DRAFT
-        review.seconds_spent += max(0.0, min(float(seconds_spent), 24 * 3600.0))
-        if first_time:
-            review.status = ReviewStatus.SUBMITTED
-            review.submitted_at = now
-            cursor.execute(_FINISH_SLOT, _slot_key(review))
-        review.updated_at = now
+        status = ReviewStatus.SUBMITTED if first_time else review.status
+        submitted_at = now if first_time else review.submitted_at
+        seconds = review.seconds_spent + max(0.0, min(float(seconds_spent), 24 * 3600.0))
+        condition, parameters = _version_condition(version)
         cursor.execute(
-            _FINISH_REVIEW,
-            [
-                review.status,
-                _now_value(review.submitted_at),
-                review.seconds_spent,
-                _now_value(now),
-                review.pk,
-            ],
+            _FINISH_REVIEW.format(condition=condition),
+            [status, _now_value(submitted_at), seconds, _now_value(now), review.pk, *parameters],
         )
+        review.version = _counted(cursor, review, version)
+        review.status, review.submitted_at, review.seconds_spent = status, submitted_at, seconds
+        review.updated_at = now
+        if change.changed:
+            _store_verdicts(cursor, review, change.changed)
+        if first_time:
+            cursor.execute(_FINISH_SLOT, _slot_key(review))
         submitted = _Event(
             "submit" if first_time else "resubmit",
-            after={"verdicts": {str(label): value for label, value in sorted(judged.items())}},
+            after={
+                "verdicts": {str(label): value for label, value in sorted(change.judged.items())}
+            },
         )
-        _write_log(cursor, review, expert, now, *filter(None, (event, submitted)))
+        _write_log(cursor, review, expert, now, *filter(None, (change.event, submitted)))
     return review
 
 
 @transaction.atomic
-def skip_review(*, review: Review, expert: AbstractBaseUser) -> Review:
+def skip_review(*, review: Review, expert: AbstractBaseUser, version: int | None = None) -> Review:
     """Hand the image back to the queue for others; this expert will not be given it again."""
     _check_editable(review, expert)
+    _check_version(review, version)
     if review.status != ReviewStatus.DRAFT:
         raise ValidationError(
             f"{file_name_of(review.image_id)} was submitted already; it cannot be skipped."
         )
+    _count_change_now(review, version)
     review.status = ReviewStatus.SKIPPED
-    review.save(update_fields=["status", "updated_at"])
+    review.save(update_fields=["status"])
     Slot.objects.filter(
         review_set_id=review.review_set_id, image_id=review.image_id, expert=expert
     ).update(state=SlotState.OPEN, expert=None, leased_until=None)

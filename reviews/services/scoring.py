@@ -8,9 +8,10 @@ Releases never change, so they need no such mark.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -20,7 +21,14 @@ from django.utils import timezone
 
 from annotator.catalogue import original_labels
 from annotator.models import Classifier, ImageClass, Predictions
-from annotator.prediction_files import IMAGE_NUMBER_DTYPE, LABEL_DTYPE, ModelPredictions
+from annotator.names import validate_model_name
+from annotator.prediction_files import (
+    IMAGE_NUMBER_DTYPE,
+    LABEL_DTYPE,
+    ModelPredictions,
+    UploadLimits,
+    read_submission,
+)
 from annotator.services.predictions import register_score_only_model
 from reviews.models import HumanLabel, ModelScore, Release
 from reviews.scoring import (
@@ -296,6 +304,25 @@ def score_detail(*, release: Release, name: str, kind: str = "model") -> ScoreDe
 # --- predictions not stored (evaluate --predictions, the evaluate API) -------------------------
 
 
+def upload_limits(*, release: Release) -> UploadLimits:
+    """How far an upload scored on the release is read: a row per image it labels, and
+    ANNOTATOR_UPLOAD_SECONDS."""
+    return UploadLimits(rows=release.image_count, seconds=settings.ANNOTATOR_UPLOAD_SECONDS)
+
+
+def read_upload(
+    *, release: Release, upload: IO[bytes], file_name: str, file_format: str = "auto"
+) -> ModelPredictions:
+    """A researcher's uploaded predictions, read within the release's upload limits. Raises
+    PredictionFormatError naming the line, the limit or what is wrong."""
+    return read_submission(
+        upload,
+        file_name=file_name,
+        file_format=file_format,
+        limits=upload_limits(release=release),
+    )
+
+
 def score_uploaded(*, release: Release, predictions: ModelPredictions) -> Score:
     """Score a model's predictions on the release without storing anything. Raises ScoreError
     naming what is missing."""
@@ -315,8 +342,7 @@ def submit_model(
     name = name.strip()
     if not name:
         raise ValidationError("Give the model a name.")
-    if len(name) > 100:
-        raise ValidationError("A model name has at most 100 characters.")
+    validate_model_name(name)
     if Classifier.objects.filter(name=name).exists():
         raise ValidationError(f"A model named “{name}” exists already; choose another name.")
     named = ModelPredictions(

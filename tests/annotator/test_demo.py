@@ -1,10 +1,11 @@
-"""The demo that `make run` loads walks the real import path and its pages render."""
+"""The demo that `make run` loads walks the real import path and its pages render; with debug
+off (a site others reach) it is refused unless asked for, since its passwords are public."""
 
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from annotator.demo import demo_assignments
@@ -16,9 +17,26 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo():
+    """Loaded as a public demo would be: tests run with debug off."""
     out = StringIO()
-    call_command("load_demo", stdout=out, stderr=StringIO(), verbosity=0)
+    call_command("load_demo", "--i-know-this-is-public", stdout=out, stderr=StringIO(), verbosity=0)
     return out.getvalue()
+
+
+def test_with_debug_off_the_demo_is_refused_because_its_passwords_are_public(settings):
+    settings.DEBUG = False
+    out = StringIO()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("load_demo", stdout=out, stderr=StringIO(), verbosity=0)
+
+    assert "DJANGO_DEBUG is off" in str(refused.value)
+    assert "public passwords" in str(refused.value)
+    assert "--i-know-this-is-public" in str(refused.value)
+    assert not get_user_model().objects.exists()
+    assert not ValImage.objects.with_picture().exists()
+    assert not Classifier.objects.exists()
+    assert "lead-demo-2026" not in out.getvalue()
 
 
 def test_demo_loads_stand_in_pictures_predictions_and_users(demo):
@@ -48,7 +66,8 @@ def test_demo_loads_stand_in_pictures_predictions_and_users(demo):
     assert "expert3" in demo and "lead-demo-2026" in demo
 
 
-def test_demo_is_loaded_only_once_with_if_empty(demo):
+def test_demo_is_loaded_only_once_with_if_empty(demo, settings):
+    settings.DEBUG = True  # as `make run` does
     out = StringIO()
     call_command("load_demo", "--if-empty", stdout=out, stderr=StringIO(), verbosity=0)
     assert "not loaded again" in out.getvalue()

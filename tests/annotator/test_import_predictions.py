@@ -5,6 +5,7 @@ import io
 import json
 import lzma
 import tarfile
+import tracemalloc
 from io import StringIO
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Exists, Max, OuterRef
+from numpy.lib import format as npy_format
 
 from annotator.catalogue import (
     ANNOTATED_SUBSET_FILE,
@@ -550,6 +552,97 @@ def test_rejects_a_truncated_npy(earlier_import, tmp_path):
     assert_rejected(
         earlier_import, folder, "--index", INDEX, says="alexnet.npy: not a readable .npy array"
     )
+
+
+class Zeros(io.RawIOBase):
+    """``size`` zero bytes, made as they are read: a large member costs the test no memory."""
+
+    def __init__(self, size: int):
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "<i8") -> bytes:
+    buffer = io.BytesIO()
+    npy_format.write_array_header_1_0(
+        buffer, {"descr": dtype, "fortran_order": False, "shape": shape}
+    )
+    return buffer.getvalue()
+
+
+def test_rejects_a_member_declaring_a_huge_shape_from_its_header_alone(earlier_import, tmp_path):
+    huge = npy_header((10**12, 5)) + bytes(4096)
+    archive = npy_archive(tmp_path / "huge.tar.xz", {"p/alexnet.npy": huge})
+    assert_rejected(
+        earlier_import,
+        archive,
+        "--index",
+        INDEX,
+        says="p/alexnet.npy: 1,000,000,000,000 rows but the index testbed-200-index.json "
+        "lists 200 images",
+    )
+
+
+def test_rejects_a_member_with_more_columns_than_any_top_k(earlier_import, tmp_path):
+    wide = npy_header((200, 10**6)) + bytes(4096)
+    archive = npy_archive(tmp_path / "wide.tar.gz", {"alexnet.npy": wide})
+    assert_rejected(
+        earlier_import,
+        archive,
+        "--index",
+        INDEX,
+        says="alexnet.npy: 1,000,000 predictions per image; at most 100",
+    )
+
+
+def test_a_member_larger_than_its_header_declares_is_refused_without_reading_it(
+    earlier_import, tmp_path
+):
+    """A 256 MB member whose header declares the right (200, 5): refused before its data is
+    read (it used to be read whole, then imported), in far less memory than the member."""
+    header = npy_header((200, 5))
+    archive = tmp_path / "padded.tar.gz"
+    with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
+        info = tarfile.TarInfo("alexnet.npy")
+        info.size = 256 * 1024 * 1024
+        tar.addfile(info, io.BufferedReader(ChainedHeader(header, Zeros(info.size - len(header)))))
+    tracemalloc.start()
+    try:
+        message = assert_rejected(
+            earlier_import, archive, "--index", INDEX, says="alexnet.npy: not a readable .npy"
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "declares int64 (200, 5), 8,000 bytes of data, but the file holds 268,435,328" in message
+    assert peak < 32 * 1024 * 1024
+
+
+class ChainedHeader(io.RawIOBase):
+    """The header's bytes, then the rest's."""
+
+    def __init__(self, header: bytes, rest: io.RawIOBase):
+        self.header = header
+        self.rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.header:
+            count = min(len(buffer), len(self.header))
+            buffer[:count] = self.header[:count]
+            self.header = self.header[count:]
+            return count
+        return self.rest.readinto(buffer)
 
 
 def test_rejects_npy_files_without_an_index(earlier_import):

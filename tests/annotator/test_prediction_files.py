@@ -1,14 +1,23 @@
 """Reading prediction files into arrays, without the database (real slices, see tests/data)."""
 
+import io
 import json
 import tarfile
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.lib import format as npy_format
 
 from annotator.catalogue import image_number
-from annotator.prediction_files import PredictionFormatError, detect_format, read_predictions
+from annotator.prediction_files import (
+    PredictionFormatError,
+    UploadLimits,
+    detect_format,
+    read_predictions,
+    read_submission,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "predictions"
 FOLDER = DATA / "testbed-200"
@@ -120,3 +129,119 @@ def test_the_format_is_told_from_the_suffix(tmp_path):
 def test_every_model_excluded_is_an_error():
     with pytest.raises(PredictionFormatError, match="all 5 models were excluded"):
         read_predictions(FOLDER, index=INDEX, exclude=["*"])
+
+
+# --- hostile uploads: refused early and cheaply, with the line and the limit ------------------
+
+
+def npy_header(shape: tuple[int, ...], dtype: str = "<i8") -> bytes:
+    """A .npy file's magic and header declaring ``shape``, without its data."""
+    buffer = io.BytesIO()
+    header = {"descr": dtype, "fortran_order": False, "shape": shape}
+    npy_format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def refused(data: bytes, file_name: str, limits: UploadLimits | None = None) -> str:
+    with pytest.raises(PredictionFormatError) as caught:
+        read_submission(data, file_name=file_name, limits=limits)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+CSV_ROW = b"ILSVRC2012_val_00000001.JPEG,65\n"
+
+
+def test_a_file_of_blank_lines_is_refused_after_the_allowed_blank_lines():
+    blank = b"file_name,label\n" + b"\n" * 10_000_000  # 10 MB, under the size the rows allow
+    started = time.monotonic()
+    message = refused(blank, "p.csv", UploadLimits(rows=20_000))
+    assert message == "line 102: more than 100 blank lines"
+    assert time.monotonic() - started < 1
+
+
+def test_more_rows_than_the_release_has_images_are_refused_at_the_first_one_past():
+    rows = b"file_name,label\n" + b"".join(
+        f"ILSVRC2012_val_{n:08d}.JPEG,1\n".encode() for n in range(1, 6)
+    )
+    assert refused(rows, "p.csv", UploadLimits(rows=3)) == (
+        "line 5: more than 3 rows, the images the release labels (one row each)"
+    )
+    lines = b"".join(b'{"file_name": "ILSVRC2012_val_00000001.JPEG", "label": 1}\n' for _ in "ab")
+    assert refused(lines, "p.jsonl", UploadLimits(rows=1)).startswith("line 2: more than 1 rows")
+
+
+def test_a_file_larger_than_its_rows_could_be_is_refused_before_it_is_read():
+    big = b"file_name,label\n" + CSV_ROW * 100_000
+    message = refused(big, "p.csv", UploadLimits(rows=1_000))
+    assert message.startswith("3,200,016 bytes, more than the 1,103,202 that a CSV file of 1,000")
+
+
+@pytest.mark.parametrize(
+    "data, file_name, says",
+    [
+        (b"\x00\x01\x02binary" * 100, "p.csv", "binary data, not UTF-8 text"),
+        (b"\xff\xfe\xfd junk", "p.jsonl", "binary data, not UTF-8 text"),
+        (b"\n" * 1_000, "p.csv", "line 1: expected the header file_name,label, got ''"),
+        (b"\n" * 1_000, "p.jsonl", "line 1: JSON Lines start with a {...} object, got ''"),
+        (b"[[[[[[[[", "p.jsonl", "line 1: JSON Lines start with a {...} object, got '[[[[[[[['"),
+        (b"\x00" * 1_000, "p.npy", "does not start with the .npy magic"),
+        (b"file_name,label\n" + CSV_ROW, "p.npy", "does not start with the .npy magic"),
+    ],
+)
+def test_content_that_does_not_start_like_its_format_is_refused_at_once(data, file_name, says):
+    assert says in refused(data, file_name, UploadLimits(rows=1_000))
+
+
+def test_the_format_of_a_file_without_a_known_suffix_is_told_from_its_content():
+    model = read_submission(b"file_name,label\n" + CSV_ROW, file_name="predictions.txt")
+    assert model.labels[:, 0].tolist() == [65]
+    jsonl = b'{"file_name": "ILSVRC2012_val_00000001.JPEG", "label": 65}\n'
+    assert read_submission(jsonl, file_name="predictions").image_numbers.tolist() == [1]
+
+
+def test_json_nested_100000_deep_is_a_clear_error_not_a_crash():
+    nested = b'{"file_name": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
+    assert refused(nested, "p.jsonl", UploadLimits(rows=1_000)) == (
+        "line 1: longer than 1,000 characters"
+    )
+    # Within an import's longer lines, too deep for Python's JSON parser: still one line.
+    deep = b'{"file_name": ' + b"[" * 4_000 + b"]" * 4_000 + b"}\n"
+    assert refused(deep, "p.jsonl") == "line 1: JSON nested too deeply; a line is one flat object"
+
+
+def test_reading_past_the_time_limit_stops_with_the_limit():
+    rows = b"file_name,label\n" + b"".join(
+        f"ILSVRC2012_val_{n:08d}.JPEG,1\n".encode() for n in range(1, 1_001)
+    )
+    assert refused(rows, "p.csv", UploadLimits(rows=1_000, seconds=0)) == (
+        "line 256: reading took longer than 0 s, the limit per upload"
+    )
+
+
+def test_an_npy_declaring_a_huge_shape_is_refused_from_its_header_alone():
+    huge = npy_header((10**12,)) + b"\x00" * 64
+    assert refused(huge, "p.npy") == (
+        "1,000,000,000,000 rows; a .npy needs 20,000 rows in the order of "
+        "imagenet-annotatedval20k-0.json or 50,000 rows in image-number order"
+    )
+    wide = npy_header((50_000, 10**6)) + b"\x00" * 64
+    assert refused(wide, "p.npy") == "1,000,000 columns; at most 10"
+
+
+def test_an_npy_holding_more_data_than_its_header_declares_is_refused_before_reading_it():
+    padded = npy_header((50_000,)) + b"\x00" * (50_000 * 8 + 1)
+    assert refused(padded, "p.npy").endswith(
+        "its header declares int64 (50000,), 400,000 bytes of data, but the file holds 400,001"
+    )
+
+
+def test_an_upload_within_the_limits_reads_as_before():
+    labels = np.arange(50_000, dtype=np.int16) % 1000
+    buffer = io.BytesIO()
+    np.save(buffer, labels)
+    model = read_submission(buffer.getvalue(), file_name="m.npy", limits=UploadLimits(rows=10))
+    assert model.labels[:, 0].tolist() == labels.tolist()
+    rows = b"\xef\xbb\xbffile_name,label\r\n" + CSV_ROW + b"\n" * 5
+    assert read_submission(rows, file_name="m.csv", limits=UploadLimits(rows=1)).image_count == 1

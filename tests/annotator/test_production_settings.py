@@ -102,6 +102,56 @@ def test_behind_a_tls_proxy_the_forwarded_proto_header_is_trusted_and_the_redire
     }
 
 
+def test_production_log_in_limits_read_the_real_client_address_and_tokens_expire():
+    found = read_settings(
+        PRODUCTION,
+        "NUM_PROXIES",
+        "REST_FRAMEWORK",
+        "AXES_LOCKOUT_PARAMETERS",
+        "AXES_CLIENT_IP_CALLABLE",
+        "LOGIN_FAILURES_PER_ADDRESS",
+        "LOGIN_MAX_DELAY",
+        "API_TOKEN_TTL",
+    )
+
+    assert found["NUM_PROXIES"] == 0  # REMOTE_ADDR only: X-Forwarded-For is not believed
+    assert found["REST_FRAMEWORK"]["NUM_PROXIES"] == 0
+    assert found["AXES_LOCKOUT_PARAMETERS"] == [["ip_address", "username"]]
+    assert found["AXES_CLIENT_IP_CALLABLE"] == "annotator.security.client_ip"
+    assert found["LOGIN_FAILURES_PER_ADDRESS"] == 20
+    assert found["LOGIN_MAX_DELAY"] == "0:01:00"
+    assert found["API_TOKEN_TTL"] == "14 days, 0:00:00"
+
+
+def test_behind_proxies_the_documented_variables_set_the_address_rule_and_the_token_lifetime():
+    found = read_settings(
+        PRODUCTION
+        | {
+            "DJANGO_NUM_PROXIES": "1",
+            "DJANGO_TOKEN_TTL_HOURS": "24",
+            "DJANGO_LOGIN_FAILURES_PER_ADDRESS": "50",
+            "DJANGO_LOGIN_MAX_DELAY_SECONDS": "30",
+        },
+        "NUM_PROXIES",
+        "REST_FRAMEWORK",
+        "LOGIN_FAILURES_PER_ADDRESS",
+        "LOGIN_MAX_DELAY",
+        "API_TOKEN_TTL",
+    )
+
+    assert found["NUM_PROXIES"] == found["REST_FRAMEWORK"]["NUM_PROXIES"] == 1
+    assert found["LOGIN_FAILURES_PER_ADDRESS"] == 50
+    assert found["LOGIN_MAX_DELAY"] == "0:00:30"
+    assert found["API_TOKEN_TTL"] == "1 day, 0:00:00"
+
+
+def test_a_negative_number_of_proxies_stops_with_a_clear_error():
+    result = run_python("import django; django.setup()", PRODUCTION | {"DJANGO_NUM_PROXIES": "-1"})
+
+    assert result.returncode != 0
+    assert "DJANGO_NUM_PROXIES must be 0" in result.stderr
+
+
 def test_the_s3_switch_configures_private_django_storages_for_the_pictures():
     found = read_settings(
         PRODUCTION

@@ -1,6 +1,6 @@
 """The review page in a real browser: a whole keyboard review, adding a class by search,
-flagging, undo, a reload that keeps everything, going back to an image, a lost lease, zoom and
-the blind rule."""
+flagging, undo, a reload that keeps everything, going back to an image, a lost lease, two tabs
+on one review, a session that ends mid-review, zoom and the blind rule."""
 
 import io
 from datetime import UTC, datetime, timedelta
@@ -390,6 +390,112 @@ def test_a_lost_lease_is_said_plainly_and_the_next_image_is_offered(page):
     expect(page.locator("#file-name")).not_to_have_text(first)
     expect(alert).to_be_hidden()
     assert _file_name(page) == ValImage.objects.get(number=numbers[1]).file_name
+
+
+def _second_tab(page, review_set):
+    """Another tab of the same browser (the same session) on the same review set."""
+    tab = page.context.new_page()
+    tab.goto(f"/review/sets/{review_set.pk}/")
+    expect(tab.locator("#labels li").first).to_be_visible()
+    return tab
+
+
+CONFLICT = "This review was changed in another tab: reloaded"
+
+
+def test_a_stale_tab_says_the_review_changed_and_shows_what_the_other_tab_saved(page):
+    review_set, numbers = _make_review_set(count=1)
+    ada = _expert()
+    _open_review_page(page, review_set)
+    tab_b = _second_tab(page, review_set)
+    assert _file_name(tab_b) == _file_name(page)
+
+    # Tab A judges every label; tab B, opened before, still shows none.
+    page.keyboard.press("c")
+    page.keyboard.press("w")
+    page.keyboard.press("w")
+    _wait_saved(page)
+    assert _pressed(tab_b) == ["", "", ""]
+
+    tab_b.keyboard.press("u")  # "unclear" on the first label, from the old state
+
+    status = tab_b.get_by_role("status").filter(has_text=CONFLICT)
+    expect(status).to_be_visible()
+    expect(tab_b.locator("#save-status")).to_have_attribute("data-state", "error")
+    expect(tab_b.locator("#labels > li").first).to_have_attribute("data-verdict", "correct")
+    assert _pressed(tab_b) == ["correct", "wrong", "wrong"]
+    expect(tab_b.locator("#judged-count")).to_have_text("3 of 3 judged")
+    screenshot(tab_b, "review_stale_tab")
+    review = Review.objects.get(expert=ada)
+    assert _verdicts(review) == {65: "correct", 58: "wrong", 62: "wrong"}
+
+    # Tab B goes on from the reloaded state: its next change is saved.
+    tab_b.keyboard.press("1")
+    tab_b.keyboard.press("u")
+    _wait_saved(tab_b)
+    assert _verdicts(review)[65] == "unclear"
+
+
+def test_a_stale_tab_cannot_revise_a_review_the_other_tab_submitted(page):
+    review_set, numbers = _make_review_set(count=2)
+    ada = _expert()
+    _open_review_page(page, review_set)
+    first = _file_name(page)
+    tab_b = _second_tab(page, review_set)
+
+    page.keyboard.press("Shift+W")
+    page.keyboard.press("Enter")  # tab A submits and moves on
+    expect(page.locator("#file-name")).not_to_have_text(first)
+
+    tab_b.keyboard.press("c")
+
+    expect(tab_b.locator("#save-status")).to_have_text(CONFLICT)
+    expect(tab_b.locator("#labels > li").first).to_have_attribute("data-verdict", "wrong")
+    assert _pressed(tab_b) == ["wrong", "wrong", "wrong"]
+    expect(tab_b.locator("#review-state")).to_contain_text("You submitted this review")
+    submitted = Review.objects.get(expert=ada, image_id=numbers[0])
+    assert submitted.status == ReviewStatus.SUBMITTED
+    assert _verdicts(submitted) == {65: "wrong", 58: "wrong", 62: "wrong"}
+    assert not submitted.events.filter(action="revise verdicts").exists()
+
+
+def test_a_session_ended_in_another_tab_says_log_in_again_and_shows_the_verdict_not_saved(page):
+    review_set, _ = _make_review_set(count=1)
+    ada = _expert()
+    _open_review_page(page, review_set)
+    page.keyboard.press("c")
+    _wait_saved(page)
+    other = page.context.new_page()
+    other.goto("/review/")
+    other.get_by_role("button", name="Log out").click()
+    other.wait_for_load_state()
+
+    page.keyboard.press("w")  # on the second label, after the session ended
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("You are logged out: log in again (saved work is kept)")
+    link = alert.get_by_role("link", name="Log in again")
+    expect(link).to_have_attribute(
+        "href", f"/accounts/login/?next=%2Freview%2Fsets%2F{review_set.pk}%2F"
+    )
+    second = page.locator("#labels > li").nth(1)
+    expect(second).to_have_attribute("data-verdict", "none")
+    expect(second.get_by_role("button", name="Wrong")).to_have_attribute("aria-pressed", "false")
+    expect(second.locator(".unsaved")).to_have_text("Wrong: not saved")
+    expect(page.locator("#save-status")).to_have_text("Not saved: you are logged out")
+    assert _pressed(page) == ["correct", "", ""]
+    expect(page.locator("#review-app")).not_to_contain_text("Authentication credentials")
+    screenshot(page, "review_logged_out")
+    assert _verdicts(Review.objects.get(expert=ada)) == {65: "correct"}
+
+    # The link logs in and comes back to the review, with the saved work.
+    link.click()
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#labels > li").first).to_have_attribute("data-verdict", "correct")
+    assert page.url.endswith(f"/review/sets/{review_set.pk}/")
+    assert _pressed(page) == ["correct", "", ""]
 
 
 def test_the_open_page_renews_its_lease(page):

@@ -192,8 +192,8 @@ def test_agreement_takes_the_same_queries_for_one_review_or_nine(
         assert panel_agreement(review_set=panel_set).ratings == 18
 
 
-def test_the_page_shows_the_figures_and_the_plots(client, disagreeing, experts):
-    client.force_login(experts[0])
+def test_the_page_shows_the_figures_and_the_plots(client, disagreeing, lead):
+    client.force_login(lead)
 
     response = client.get(reverse("agreement:page"), {"review_set": disagreeing.pk})
 
@@ -211,8 +211,8 @@ def test_the_page_shows_the_figures_and_the_plots(client, disagreeing, experts):
     assert "sea snake" in html  # the lowest-alpha table
 
 
-def test_the_page_switches_the_unclear_rule(client, disagreeing, experts):
-    client.force_login(experts[0])
+def test_the_page_switches_the_unclear_rule(client, disagreeing, lead):
+    client.force_login(lead)
 
     html = client.get(
         reverse("agreement:page"), {"review_set": disagreeing.pk, "unclear": "wrong"}
@@ -231,8 +231,8 @@ def test_the_page_says_when_nothing_is_reviewed(client, panel_set, lead):
     assert "<svg" not in html
 
 
-def test_the_api_returns_the_figures_with_null_for_undefined(client, disagreeing, experts):
-    client.force_login(experts[1])
+def test_the_api_returns_the_figures_with_null_for_undefined(client, disagreeing, lead):
+    client.force_login(lead)
 
     response = client.get(reverse("agreement:api"), {"review_set": disagreeing.pk})
 

@@ -87,7 +87,7 @@ def test_an_expert_reviews_a_whole_set_through_the_api(review_set, images, ada):
 
     response = put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct", "64": "wrong"}})
     assert response.status_code == 200
-    assert response.json() == {"verdicts": {"65": "correct", "64": "wrong"}}
+    assert response.json() == {"verdicts": {"65": "correct", "64": "wrong"}, "version": 2}
 
     response = post(api, f"{url}/labels/", {"label": CAB})
     assert response.status_code == 201
@@ -104,8 +104,11 @@ def test_an_expert_reviews_a_whole_set_through_the_api(review_set, images, ada):
         "468": "correct",
     }
     response = put(api, f"{url}/flags/", {"reasons": ["artwork"], "note": " a drawing "})
-    assert response.json() == {"reasons": ["artwork"], "note": "a drawing"}
-    assert put(api, f"{url}/comment/", {"comment": "a cab?"}).json() == {"comment": "a cab?"}
+    assert response.json() == {"reasons": ["artwork"], "note": "a drawing", "version": 5}
+    assert put(api, f"{url}/comment/", {"comment": "a cab?"}).json() == {
+        "comment": "a cab?",
+        "version": 6,
+    }
 
     reopened = api.get(f"{url}/").json()
     assert [(label["label"], label["verdict"]) for label in reopened["labels"]] == [
@@ -222,7 +225,7 @@ def test_added_labels_can_be_taken_back_but_proposed_ones_cannot(review_set, ada
     url = f"/api/reviews/{claim(api, review_set)['id']}"
     post(api, f"{url}/labels/", {"label": CAB})
 
-    assert api.delete(f"{url}/labels/{CAB}/").status_code == 204
+    assert api.delete(f"{url}/labels/{CAB}/").json() == {"version": 3}
     assert not Verdict.objects.filter(label_id=CAB).exists()
     before = db_state()
     response = api.delete(f"{url}/labels/{SEA_SNAKE}/")
@@ -266,7 +269,7 @@ def test_skip_hands_the_image_back_and_claim_moves_on(review_set, images, ada):
 
     response = post(api, f"/api/reviews/{task['id']}/skip/")
     assert response.status_code == 200
-    assert response.json() == {"id": task["id"], "status": "skipped"}
+    assert response.json() == {"id": task["id"], "status": "skipped", "version": 2}
     assert Slot.objects.filter(image=images[0], state=SlotState.OPEN).count() == 2
     assert claim(api, review_set)["image"]["number"] == images[1].number
 
@@ -667,3 +670,131 @@ def test_an_image_number_beyond_the_validation_set_is_a_400_on_every_database(ad
     response = as_user(ada).get("/api/reviews/", {"image": 2**70})
     assert response.status_code == 400
     assert "Expected an image number (1 to 50000)" in response.json()["image"]
+
+
+# Two tabs (or two clients) on one review: every save names the version it was based on.
+
+
+def stale_saves(url: str, version: int) -> list:
+    """Every kind of change to a review, each based on ``version``."""
+    return [
+        ("put", f"{url}/verdicts/", {"verdicts": {"65": "wrong"}, "version": version}),
+        ("post", f"{url}/labels/", {"label": CAB, "version": version}),
+        ("delete", f"{url}/labels/{CAB}/?version={version}", None),
+        ("put", f"{url}/flags/", {"reasons": ["artwork"], "note": "", "version": version}),
+        ("put", f"{url}/comment/", {"comment": "from the old tab", "version": version}),
+        ("post", f"{url}/submit/", {"seconds_spent": 3, "version": version}),
+        ("post", f"{url}/skip/", {"version": version}),
+    ]
+
+
+def send(api: Client, method: str, url: str, body: dict | None):
+    if body is None:
+        return getattr(api, method)(url)
+    return getattr(api, method)(url, body, content_type="application/json")
+
+
+def test_a_save_based_on_an_older_version_of_the_review_is_a_409_and_changes_nothing(
+    review_set, ada
+):
+    api = as_user(ada)
+    task = claim(api, review_set)
+    url = f"/api/reviews/{task['id']}"
+    assert task["version"] == 1
+    # Tab A: every verdict, a class added; the review moves on to version 3.
+    verdicts = {"65": "correct", "64": "correct", "54": "correct"}
+    assert put(api, f"{url}/verdicts/", {"verdicts": verdicts, "version": 1}).json()["version"] == 2
+    assert post(api, f"{url}/labels/", {"label": CAB, "version": 2}).json()["version"] == 3
+
+    # Tab B still shows version 1: whatever it sends is refused.
+    before = db_state()
+    for method, target, body in stale_saves(url, 1):
+        response = send(api, method, target, body)
+        assert response.status_code == 409, (target, response.content)
+        assert "changed in another tab or by another client" in response.json()["detail"]
+        assert response.json()["code"] == "stale_version"
+        assert db_state() == before, target
+    assert api.get(f"{url}/").json()["version"] == 3
+
+
+def test_every_save_answers_the_reviews_new_version_and_the_task_carries_it(review_set, ada):
+    api = as_user(ada)
+    task = claim(api, review_set)
+    url = f"/api/reviews/{task['id']}"
+
+    answers = [
+        put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}, "version": 1}),
+        post(api, f"{url}/labels/", {"label": CAB, "version": 2}),
+        api.delete(f"{url}/labels/{CAB}/?version=3"),
+        put(api, f"{url}/flags/", {"reasons": ["artwork"], "note": "a drawing", "version": 4}),
+        put(api, f"{url}/comment/", {"comment": "a cab?", "version": 5}),
+        put(api, f"{url}/verdicts/", {"verdicts": {"64": "wrong", "54": "wrong"}, "version": 6}),
+        post(api, f"{url}/submit/", {"seconds_spent": 3, "version": 7}),
+        # a revision after reopening the submitted review
+        put(api, f"{url}/verdicts/", {"verdicts": {"64": "unclear"}, "version": 8}),
+        post(api, f"{url}/submit/", {"seconds_spent": 1, "version": 9}),
+    ]
+
+    assert [response.status_code for response in answers] == [200, 201, 200, 200, 200, 200] + [
+        200
+    ] * 3
+    assert [response.json()["version"] for response in answers] == list(range(2, 11))
+    assert api.get(f"{url}/").json()["version"] == 10
+    assert Review.objects.get(pk=task["id"]).version == 10
+    # A skip, on a new image, counts too.
+    other = claim(api, review_set)
+    assert post(api, f"/api/reviews/{other['id']}/skip/", {"version": 1}).json()["version"] == 2
+
+
+def test_a_save_that_changes_nothing_keeps_the_version(review_set, ada):
+    api = as_user(ada)
+    url = f"/api/reviews/{claim(api, review_set)['id']}"
+    put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}, "version": 1})
+
+    again = put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}, "version": 2})
+    comment = put(api, f"{url}/comment/", {"comment": "", "version": 2})
+
+    assert (again.json()["version"], comment.json()["version"]) == (2, 2)
+
+
+def test_a_client_that_sends_no_version_is_last_writer_wins(review_set, ada):
+    # Documented: API tools may leave the version out; the review page always sends it.
+    api = as_user(ada)
+    url = f"/api/reviews/{claim(api, review_set)['id']}"
+    put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}, "version": 1})
+
+    response = put(api, f"{url}/verdicts/", {"verdicts": {"65": "wrong"}})
+
+    assert response.status_code == 200 and response.json()["version"] == 3
+    assert Verdict.objects.get(label_id=SEA_SNAKE).value == "wrong"
+
+
+@pytest.mark.parametrize("version", ["two", 0, -1, 2**40, 1.5])
+def test_a_version_that_is_not_a_version_number_is_a_400_naming_the_field(review_set, ada, version):
+    api = as_user(ada)
+    url = f"/api/reviews/{claim(api, review_set)['id']}"
+    before = db_state()
+
+    answers = [
+        put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}, "version": version}),
+        post(api, f"{url}/submit/", {"version": version}),
+        api.delete(f"{url}/labels/{CAB}/?version={version}"),
+    ]
+
+    for response in answers:
+        assert response.status_code == 400, response.content
+        assert "version" in response.json()
+    assert db_state() == before
+
+
+def test_a_save_after_the_session_ended_is_refused_with_a_code_the_page_recognises(review_set, ada):
+    api = as_user(ada)
+    url = f"/api/reviews/{claim(api, review_set)['id']}"
+    api.logout()
+    before = db_state()
+
+    response = put(api, f"{url}/verdicts/", {"verdicts": {"65": "correct"}, "version": 1})
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_authenticated"
+    assert db_state() == before

@@ -1,6 +1,7 @@
-"""The blind labelling pages through the Django test client: who may open them, a page that
-shows the picture and no labels, an answer stored then the next image, timing without
-JavaScript, changing an answer, refusals, nothing left, and the list of one's own answers."""
+"""The blind labelling pages through the Django test client: who may open them, a page that shows
+the picture by token and nothing that names the image or its labels (the attack: the page HTML
+and its picture), the same task on reload, an answer stored then the next picture, skipping,
+timing without JavaScript, refusals that change nothing, nothing left, and one's own answers."""
 
 import time
 
@@ -9,9 +10,10 @@ from django.core import signing
 from django.urls import reverse
 
 from annotator.models import ValImage
-from reviews.models import HumanLabel
-from reviews.services.human_labels import record_human_label
+from reviews.models import BlindTask, HumanLabel
 from tests.factories import attach_picture, make_candidates, make_user
+from tests.reviews.scoring_fixtures import answer as store_answer
+from tests.reviews.test_human_labels_api import assert_names_nothing
 
 pytestmark = pytest.mark.django_db
 
@@ -23,16 +25,23 @@ def blind(db):
     """Two annotated sea snake images with pictures, one with model candidates."""
     chosen = [
         attach_picture(image)
-        for image in ValImage.objects.filter(in_annotated_subset=True, original_label_id=65)[:2]
+        for image in ValImage.objects.filter(
+            in_annotated_subset=True, original_label_id=65, number__gte=1000
+        )[:2]
     ]
     make_candidates(chosen[0], {65: 30, 58: 20})
     return chosen
 
 
-def _shown(number: int, seconds_ago: float = 0) -> str:
+def _shown(token: str, seconds_ago: float = 0) -> str:
     return signing.dumps(
-        {"image": number, "at": time.time() - seconds_ago}, salt="reviews.humans.shown"
+        {"task": token, "at": time.time() - seconds_ago}, salt="reviews.humans.shown"
     )
+
+
+def _open_task(client) -> BlindTask:
+    """The task the page shows (its token is in the form)."""
+    return client.get(LABEL_URL).context["task"]
 
 
 def test_pages_send_anonymous_users_to_log_in_and_refuse_outsiders(client, blind):
@@ -45,49 +54,80 @@ def test_pages_send_anonymous_users_to_log_in_and_refuse_outsiders(client, blind
     assert client.get("/humans/").status_code == 403
 
 
-def test_the_page_shows_the_picture_and_no_label_of_the_image(client, blind, ada):
+def test_the_page_shows_the_picture_by_token_and_nothing_that_names_the_image(client, blind, ada):
     client.force_login(ada)
 
     response = client.get(LABEL_URL)
 
     html = response.content.decode()
-    number = response.context["image"].number
+    task = response.context["task"]
     assert response.status_code == 200
-    assert f'src="/images/{number}/display.jpg"' in html
+    assert f'src="/humans/pictures/{task.token}/display.jpg"' in html
+    assert f'href="/humans/pictures/{task.token}/original.jpg"' in html
     assert 'role="combobox"' in html and "autofocus" in html
-    assert "Skip this image" in html and f"?after={number}" in html
-    # Neither the original label nor the candidates: sea snake (65), Indian cobra (63)
-    for hint in ["sea snake", "n01751748", "Indian cobra", "water snake", "n01737021"]:
-        assert hint not in html
+    assert "Skip this picture" in html
+    # Neither the image (number, file name, its /images/ URLs) nor its original label (sea
+    # snake, 65, n01751748) nor its candidates, in the text, the URLs, alt texts, attributes.
+    assert_names_nothing(html, task.image)
     assert "0 answered" in html
     assert 'href="/humans/label/"' in html and "Blind labelling" in html  # in the header
+    picture = client.get(f"/humans/pictures/{task.token}/display.jpg")
+    assert picture.status_code == 200
+    assert_names_nothing(str(dict(picture.headers)), task.image)
 
 
-def test_posting_an_answer_stores_it_and_redirects_to_the_next_image(client, blind, ada):
+def test_a_reload_shows_the_same_task_and_a_stand_in_notice_says_nothing_of_which(
+    client, blind, ada
+):
     client.force_login(ada)
-    number = client.get(LABEL_URL).context["image"].number
+    attach_picture(ValImage.objects.filter(in_annotated_subset=False).first(), stand_in=True)
+
+    first, again = client.get(LABEL_URL), client.get(LABEL_URL)
+
+    assert first.context["task"].token == again.context["task"].token
+    # The notice is about the demo's pictures as a whole: the same on every task.
+    assert "Some pictures here are demo stand-ins" in again.content.decode()
+
+
+def test_posting_an_answer_stores_it_and_redirects_to_the_next_picture(client, blind, ada):
+    client.force_login(ada)
+    task = _open_task(client)
 
     response = client.post(
         LABEL_URL,
-        {"image": number, "label": "65", "seconds": "2.5", "shown": _shown(number, 9)},
+        {"task": task.token, "label": "65", "seconds": "2.5", "shown": _shown(task.token, 9)},
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"{LABEL_URL}?after={number}"
+    assert response["Location"] == LABEL_URL
     stored = HumanLabel.objects.get(person=ada)
-    assert (stored.image_id, stored.label_id, stored.seconds) == (number, 65, 2.5)
+    assert (stored.image_id, stored.label_id, stored.seconds) == (task.image_id, 65, 2.5)
     following = client.get(response["Location"])
-    assert following.context["image"].number != number
+    assert following.context["task"].image_id != task.image_id
     assert "1 answered · median 2.5 s" in following.content.decode()
+    assert client.get(f"/humans/pictures/{task.token}/display.jpg").status_code == 404
+
+
+def test_skipping_shows_another_picture_and_closes_the_skipped_one(client, blind, ada):
+    client.force_login(ada)
+    task = _open_task(client)
+
+    response = client.post(LABEL_URL, {"task": task.token, "skip": "1", "answer": ""})
+
+    assert response.status_code == 302
+    following = client.get(response["Location"]).context["task"]
+    assert following.image_id != task.image_id
+    assert client.get(f"/humans/pictures/{task.token}/display.jpg").status_code == 404
+    assert not HumanLabel.objects.exists()
 
 
 def test_without_javascript_the_typed_name_is_the_answer_timed_by_the_server(client, blind, ada):
     client.force_login(ada)
-    number = blind[1].number
+    task = _open_task(client)
 
     response = client.post(
         LABEL_URL,
-        {"image": number, "answer": "sea snake", "seconds": "", "shown": _shown(number, 12)},
+        {"task": task.token, "answer": "sea snake", "seconds": "", "shown": _shown(task.token, 12)},
     )
 
     assert response.status_code == 302
@@ -96,11 +136,23 @@ def test_without_javascript_the_typed_name_is_the_answer_timed_by_the_server(cli
     assert 12 <= stored.seconds < 20
 
 
-def test_a_forged_or_missing_timer_is_refused(client, blind, ada):
+def test_the_served_timer_holds_only_the_token_and_the_time(client, blind, ada):
+    # django.core.signing output is readable base64: it must not carry the image number.
     client.force_login(ada)
-    number = blind[1].number
+    response = client.get(LABEL_URL)
+    shown = response.context["shown"]
 
-    response = client.post(LABEL_URL, {"image": number, "answer": "65", "shown": "forged"})
+    assert set(signing.loads(shown, salt="reviews.humans.shown")) == {"task", "at"}
+    assert_names_nothing(signing.b64_decode(shown.split(":")[0].encode()).decode(), blind[0])
+
+
+@pytest.mark.parametrize("shown", ["forged", "other-task"])
+def test_a_forged_missing_or_another_tasks_timer_is_refused(client, blind, ada, shown):
+    client.force_login(ada)
+    task = _open_task(client)
+    timer = _shown("another-token") if shown == "other-task" else shown
+
+    response = client.post(LABEL_URL, {"task": task.token, "answer": "65", "shown": timer})
 
     assert response.status_code == 400
     assert "timer is not valid" in response.content.decode()
@@ -109,54 +161,47 @@ def test_a_forged_or_missing_timer_is_refused(client, blind, ada):
 
 def test_an_unknown_class_shows_the_page_again_with_a_message(client, blind, ada):
     client.force_login(ada)
-    number = blind[0].number
+    task = _open_task(client)
 
     response = client.post(
-        LABEL_URL, {"image": number, "answer": "unicorn", "seconds": "3", "shown": _shown(number)}
+        LABEL_URL,
+        {"task": task.token, "answer": "unicorn", "seconds": "3", "shown": _shown(task.token)},
     )
 
     assert response.status_code == 400
     html = response.content.decode()
     assert "No class is called “unicorn”" in html
-    assert f'src="/images/{number}/display.jpg"' in html
+    assert f'src="/humans/pictures/{task.token}/display.jpg"' in html
+    assert_names_nothing(html, task.image)
     assert not HumanLabel.objects.exists()
 
 
-def test_answering_an_image_outside_the_annotated_subset_is_400_with_a_message(client, blind, ada):
+@pytest.mark.parametrize("whose", ["answered", "unknown", "another's"])
+def test_a_stale_unknown_or_another_persons_token_is_400_and_changes_nothing(
+    client, blind, ada, ben, whose
+):
     client.force_login(ada)
-    unannotated = attach_picture(ValImage.objects.filter(in_annotated_subset=False).first())
+    task = _open_task(client)
+    token = "no-such-task" if whose == "unknown" else task.token
+    if whose == "answered":
+        client.post(LABEL_URL, {"task": token, "label": "65", "seconds": "2"})
+    if whose == "another's":
+        client.force_login(ben)
+    stored = list(HumanLabel.objects.values_list("person", "image", "label", "seconds"))
 
-    response = client.post(
-        LABEL_URL,
-        {"image": unannotated.number, "label": "65", "seconds": "3", "shown": _shown(0)},
-    )
+    response = client.post(LABEL_URL, {"task": token, "label": "1", "seconds": "2"})
+    skipped = client.post(LABEL_URL, {"task": token, "skip": "1"})
 
-    assert response.status_code == 400
-    assert "not in the annotated subset" in response.content.decode()
-    assert not HumanLabel.objects.exists()
-
-
-def test_changing_an_answer_shows_it_and_returns_to_the_list(client, blind, ada):
-    client.force_login(ada)
-    number = blind[0].number
-    record_human_label(person=ada, image_number=number, label=1, seconds=5)
-
-    page = client.get(f"{LABEL_URL}?image={number}")
-    assert "Your answer now: <strong>goldfish</strong>" in page.content.decode()
-    response = client.post(
-        LABEL_URL,
-        {"image": number, "label": "65", "seconds": "4", "shown": _shown(number), "change": "1"},
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == f"/humans/#image-{number}"
-    assert HumanLabel.objects.get(person=ada, image_id=number).label_id == 65
+    assert response.status_code == skipped.status_code == 400
+    assert "This task is not open" in response.content.decode()
+    assert list(HumanLabel.objects.values_list("person", "image", "label", "seconds")) == stored
+    assert BlindTask.objects.filter(token=task.token).exists() == (whose != "answered")
 
 
 def test_nothing_left_says_so(client, blind, ada):
     client.force_login(ada)
     for image in blind:
-        record_human_label(person=ada, image_number=image.number, label=0, seconds=1)
+        store_answer(ada, image.number, 0)
 
     response = client.get(LABEL_URL)
 
@@ -164,9 +209,9 @@ def test_nothing_left_says_so(client, blind, ada):
     assert "Nothing left to label" in response.content.decode()
 
 
-def test_the_list_shows_only_the_persons_own_answers_with_a_link_to_change(client, blind, ada, ben):
-    record_human_label(person=ada, image_number=blind[0].number, label=65, seconds=3.2)
-    record_human_label(person=ben, image_number=blind[1].number, label=1, seconds=8)
+def test_the_list_shows_only_the_persons_own_answers_which_are_final(client, blind, ada, ben):
+    store_answer(ada, blind[0].number, 65, 3.2)
+    store_answer(ben, blind[1].number, 1, 8)
     client.force_login(ada)
 
     response = client.get("/humans/")
@@ -174,6 +219,6 @@ def test_the_list_shows_only_the_persons_own_answers_with_a_link_to_change(clien
     html = response.content.decode()
     assert response.status_code == 200
     assert blind[0].file_name in html and "sea snake" in html and "3.2" in html
-    assert f"{LABEL_URL}?image={blind[0].number}" in html
+    assert ">Change<" not in html and "?image=" not in html
     assert blind[1].file_name not in html and "goldfish" not in html
     assert "1 answered · median 3.2 s" in html

@@ -54,11 +54,17 @@ def test_listing_releases_takes_a_fixed_number_of_queries(
         assert client.get("/api/releases/").status_code == 200
 
 
-def test_outsiders_get_403_and_unknown_releases_404(client, two_releases):
+def test_researchers_outside_the_panel_read_releases_and_anonymous_clients_do_not(
+    client, two_releases
+):
     from tests.factories import make_user
 
     client.force_login(make_user(username="visitor"))
-    assert client.get("/api/releases/").status_code == 403
+    listed = client.get("/api/releases/")
+    assert listed.status_code == 200
+    assert [r["version"] for r in listed.json()["results"]] == ["3.0.0", "2.0.0"]
+    assert client.get("/api/releases/2.0.0/export/?format=csv").status_code == 200
+    assert client.post("/api/releases/", {"version": "3.0.0"}).status_code == 403
     client.logout()
     assert client.get("/api/releases/").status_code in (401, 403)
 

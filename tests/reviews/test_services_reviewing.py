@@ -11,6 +11,7 @@ from reviews.selectors import review_set_progress, review_task, visible_reviews
 from reviews.services.panel import add_panel_member
 from reviews.services.reviewing import (
     LeaseError,
+    StaleReviewError,
     add_label,
     claim_next,
     remove_label,
@@ -204,3 +205,37 @@ def test_progress_counts_reviews_against_the_required_and_the_pace(review_set, e
     ]
     assert [(c.label.index, c.done, c.required) for c in progress.classes] == [(65, 3, 6)]
     assert Review.objects.submitted().count() == 3
+
+
+def test_two_saves_based_on_the_same_version_store_only_the_first(review_set, experts):
+    # Two requests that read the review at the same version, as two tabs racing: the second
+    # passes the early check (its copy is as old as its client's), and the conditional update
+    # refuses it whole.
+    ada = experts[0]
+    first = claim_next(review_set=review_set, expert=ada)
+    second = Review.objects.get(pk=first.pk)
+    save_verdicts(review=first, expert=ada, verdicts={65: "correct"}, version=1)
+    assert first.version == 2
+
+    for change in (
+        lambda: save_verdicts(review=second, expert=ada, verdicts={65: "wrong"}, version=1),
+        lambda: submit_review(
+            review=second, expert=ada, verdicts={65: "wrong", 58: "wrong", 62: "wrong"}, version=1
+        ),
+        lambda: add_label(review=second, expert=ada, label=7, version=1),
+        lambda: set_flags(review=second, expert=ada, reasons=["artwork"], version=1),
+        lambda: set_comment(review=second, expert=ada, comment="late", version=1),
+        lambda: skip_review(review=second, expert=ada, version=1),
+    ):
+        with pytest.raises(StaleReviewError, match="changed in another tab or by another client"):
+            change()
+
+    second.refresh_from_db()
+    assert (second.version, second.status, second.comment, second.problem_reasons) == (
+        2,
+        ReviewStatus.DRAFT,
+        "",
+        [],
+    )
+    assert dict(second.verdicts.values_list("label_id", "value")) == {65: "correct"}
+    assert [event.action for event in second.events.order_by("pk")] == ["claim", "verdicts"]

@@ -3,8 +3,9 @@
 import tempfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import BaseCommand, call_command
+from django.core.management import BaseCommand, CommandError, call_command
 
 from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
 from annotator.demo import demo_assignments, write_picture_tar
@@ -39,8 +40,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Do nothing when the database already holds pictures, predictions or users.",
         )
+        parser.add_argument(
+            "--i-know-this-is-public",
+            action="store_true",
+            dest="public",
+            help="Load the demo even with DJANGO_DEBUG off, published passwords and all.",
+        )
 
-    def handle(self, *args, if_empty: bool, verbosity: int, **options):
+    def handle(self, *args, if_empty: bool, public: bool, verbosity: int, **options):
+        if not settings.DEBUG and not public:
+            # Debug off means a site others reach: the superuser's password is in README.md.
+            raise CommandError(
+                "DJANGO_DEBUG is off: the demo's log-ins, among them the superuser "
+                f"{DEMO_USERS[0][0]!r}, have public passwords (printed in README.md), so anyone "
+                "could log in and administer this site. Load the demo with DJANGO_DEBUG=1 "
+                "(make run does), or add --i-know-this-is-public if that is what you want."
+            )
         User = get_user_model()
         if if_empty and (
             ValImage.objects.with_picture().exists()

@@ -10,7 +10,10 @@ class Command(BaseCommand):
     help = "Create an expert (or, with --lead, a panel lead) or give an existing user that role."
 
     def add_arguments(self, parser):
-        parser.add_argument("username")
+        parser.add_argument(
+            "username",
+            help="Letters, digits and @ . + - _, at most 150 characters (Django's rule).",
+        )
         parser.add_argument(
             "--lead",
             action="store_true",

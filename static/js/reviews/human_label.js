@@ -1,7 +1,8 @@
 // The blind labelling page: the class search chooses the answer, and the seconds from the
 // picture's load event to the answer go with it. The page is a plain form that works without
 // this script (the server then times the answer from when it served the page); choosing a class
-// fills in the form and sends it, and the server redirects to the next image.
+// fills in the form and sends it, and the server redirects to the next picture. The task is
+// known by its token only: nothing here names the image.
 
 import { createClassSearch } from "./class_search.js";
 
@@ -59,6 +60,7 @@ const search = createClassSearch({
 // The Answer button picks the highlighted match as Enter does; with no match the typed text
 // goes to the server, which accepts a class index, a wnid or one class's exact name.
 form.addEventListener("submit", (event) => {
+  if (event.submitter?.name === "skip") return; // the form sends the skip as it is
   event.preventDefault();
   if (sent) return;
   search.choose().then((chosen) => {

@@ -2,7 +2,11 @@
 //
 // The page holds one task (GET /api/reviews/{id}/ or POST /api/review-sets/{id}/claim/) and
 // sends each change through one ordered save queue, so the server sees the changes in the order
-// the expert made them. After a submit it claims the next image and swaps it in only once its
+// the expert made them. Each change carries the review's version it was based on (the task's,
+// then the one the last change answered): when another tab or client changed the review
+// meanwhile, the server refuses it (409, "stale_version") and the page reloads what is stored.
+// When the session has ended (403, "not_authenticated"), the page says so with a link to log in
+// that comes back here, and shows the verdicts that were not saved as such. After a submit it claims the next image and swaps it in only once its
 // picture has decoded, in a single frame; the time from the key press to that frame is recorded
 // as the performance measure "review:next-image".
 
@@ -11,14 +15,24 @@ import { createClassSearch } from "./class_search.js";
 // ---- the API client: the session cookie plus the CSRF header; errors as ApiError ----------
 
 class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, code = "") {
     super(detail);
     this.status = status; // 0 when the server could not be reached
     this.detail = detail;
+    this.code = code; // the API's code for the refusals the page tells apart
   }
 
   get isConflict() {
     return this.status === 409;
+  }
+
+  // The review changed in another tab or client after the version this change was based on.
+  get isStale() {
+    return this.status === 409 && this.code === "stale_version";
+  }
+
+  get isLoggedOut() {
+    return this.status === 401 || this.code === "not_authenticated";
   }
 
   get isNetwork() {
@@ -45,6 +59,8 @@ function message(status, body) {
   return `The server answered ${status}.`;
 }
 
+const LOGGED_OUT = "You are logged out: log in again (saved work is kept).";
+
 function createApi(root) {
   async function request(method, path, body, { signal } = {}) {
     const headers = { Accept: "application/json" };
@@ -66,7 +82,7 @@ function createApi(root) {
       throw new ApiError(0, "The server cannot be reached: check the network.");
     }
     if (response.redirected) {
-      throw new ApiError(401, "Your session has ended: log in again (your saved work is kept).");
+      throw new ApiError(401, LOGGED_OUT, "not_authenticated");
     }
     if (response.status === 204) return null;
     const text = await response.text();
@@ -76,7 +92,10 @@ function createApi(root) {
     } catch {
       data = null;
     }
-    if (!response.ok) throw new ApiError(response.status, message(response.status, data));
+    if (!response.ok) {
+      const code = typeof data?.code === "string" ? data.code : "";
+      throw new ApiError(response.status, message(response.status, data), code);
+    }
     return data;
   }
 
@@ -98,6 +117,7 @@ const el = {
   status: byId("save-status"),
   message: byId("review-message"),
   messageText: byId("review-message-text"),
+  logIn: byId("log-in-link"),
   nextImage: byId("next-image-button"),
   retry: byId("retry-button"),
   task: byId("review-task"),
@@ -151,13 +171,20 @@ const state = {
   selected: 0,
   undo: [],
   busy: false, // submitting, skipping or loading: keys that change the image wait
-  lost: false, // the lease on the image on screen is gone (409)
+  lost: false, // the lease on the image on screen is gone (409), or the session ended
   heldReviewId: null, // the draft this page holds a lease on (renewed while the page is open)
   // The expert's submitted reviews in this set, newest first, for "back" (b).
   past: JSON.parse(byId("previous-reviews").textContent),
   pastPosition: -1, // the index in `past` of the review on screen; -1 for the queue's image
   flags: { reasons: [], note: "" },
 };
+
+// The version of each review as the server last answered it; every change sends it.
+const versions = new Map();
+
+function noteVersion(reviewId, answer) {
+  if (typeof answer?.version === "number") versions.set(reviewId, answer.version);
+}
 
 // ---- status line -------------------------------------------------------------------------
 
@@ -191,9 +218,12 @@ const saver = (() => {
       op.inFlight = true;
       setStatus("saving", "Saving…");
       try {
-        await op.run();
+        noteVersion(op.reviewId, await op.run(versions.get(op.reviewId)));
         queue.shift();
-        // Text still being typed is not saved yet: the status must not claim it is.
+        // An error the page showed while this save was in flight (a submit refused for a label
+        // without a verdict) stays. Text still being typed is not saved yet: the status must
+        // not claim it is.
+        if (el.status.dataset.state === "error") continue;
         if (!queue.length && !textTimers.size) setStatus("saved", "All changes saved");
         else if (!queue.length) setStatus("editing", "Editing…");
       } catch (error) {
@@ -201,6 +231,18 @@ const saver = (() => {
         if (!(error instanceof ApiError)) {
           queue.shift();
           setStatus("error", `Not saved: ${error.message}`);
+          continue;
+        }
+        if (error.isLoggedOut) {
+          queue.length = 0;
+          loggedOut();
+          break;
+        }
+        if (error.isStale) {
+          // Changed in another tab: the changes queued after this one were based on the same
+          // old state, so they go too; the page shows what is stored.
+          queue.length = 0;
+          if (state.task && op.reviewId === state.task.id) await reloadChanged();
           continue;
         }
         if (error.isConflict) {
@@ -369,6 +411,11 @@ function paintVerdict(item, label) {
   for (const button of item.querySelectorAll("button[data-verdict]")) {
     button.setAttribute("aria-pressed", String(button.dataset.verdict === label.verdict));
   }
+  const unsaved = item.querySelector(".unsaved");
+  unsaved.hidden = !label.unsaved;
+  unsaved.textContent = label.unsaved
+    ? `${label.unsaved[0].toUpperCase()}${label.unsaved.slice(1)}: not saved`
+    : "";
 }
 
 function itemOf(label) {
@@ -423,6 +470,18 @@ function setFlags(flags) {
   el.note.value = flags.note;
 }
 
+// The task's labels as the page keeps them: each with its verdict on screen and the verdict
+// stored (`saved`), so that a change the server never got can be shown as not saved.
+function taskLabels(task) {
+  return task.labels.map((label) => ({ ...label, saved: label.verdict }));
+}
+
+function showTaskState(task) {
+  el.reviewState.textContent = describeState(task);
+  el.skip.disabled = task.status !== "draft";
+  el.submitLabel.textContent = task.status === "draft" ? "Submit" : "Save and go on";
+}
+
 // Put a task on screen. The picture is decoded first, and everything is swapped in one go, so
 // the previous image stays until the new one can be painted whole.
 async function show(task, { startedAt } = {}) {
@@ -459,16 +518,15 @@ async function show(task, { startedAt } = {}) {
   el.standIn.hidden = !image.is_stand_in;
   el.originalName.textContent = image.original_name;
   el.originalWnid.textContent = `${image.original_wnid} · class ${image.original_label}`;
-  el.reviewState.textContent = describeState(task);
   el.labels.replaceChildren(...items);
   setFlags({ reasons: task.problem_reasons ?? [], note: task.problem_note ?? "" });
   el.comment.value = task.comment ?? "";
-  el.skip.disabled = task.status !== "draft";
-  el.submitLabel.textContent = task.status === "draft" ? "Submit" : "Save and go on";
+  showTaskState(task);
   classSearch.clear();
 
   state.task = task;
-  state.labels = task.labels.map((label) => ({ ...label }));
+  state.labels = taskLabels(task);
+  versions.set(task.id, task.version);
   state.undo = [];
   state.lost = false;
   hideMessage();
@@ -489,13 +547,15 @@ async function show(task, { startedAt } = {}) {
 
 // ---- messages ----------------------------------------------------------------------------
 
-function showMessage(text, { next = false, retry = false } = {}) {
+function showMessage(text, { next = false, retry = false, logIn = false } = {}) {
   el.messageText.textContent = text;
   el.nextImage.hidden = !next;
   el.retry.hidden = !retry;
+  el.logIn.hidden = !logIn;
   el.message.hidden = false;
   if (next) el.nextImage.focus();
   else if (retry) el.retry.focus();
+  else if (logIn) el.logIn.focus();
 }
 
 function hideMessage() {
@@ -513,6 +573,30 @@ function loseLease(detail) {
   );
 }
 
+// The session ended (logged out in another tab, or expired): nothing more can be saved. The
+// verdicts the server did not get go back to the stored ones and are marked "not saved"; the
+// link logs in again and comes back to this review, where the saved work is.
+function loggedOut() {
+  state.lost = true;
+  saver.clear();
+  clearTimeout(renewalTimer);
+  el.task.inert = true;
+  for (const label of state.labels) {
+    const stored = label.saved || "";
+    if ((label.verdict || "") !== stored) {
+      label.unsaved = label.verdict || "";
+      label.verdict = stored;
+      const item = itemOf(label);
+      if (item) paintVerdict(item, label);
+    }
+  }
+  updateCounts();
+  setStatus("error", "Not saved: you are logged out");
+  const back = `${location.pathname}${location.search}`;
+  el.logIn.href = `${app.dataset.loginUrl}?next=${encodeURIComponent(back)}`;
+  showMessage(LOGGED_OUT, { logIn: true });
+}
+
 function showNothingLeft() {
   state.task = null;
   el.task.hidden = true;
@@ -525,6 +609,14 @@ function showNothingLeft() {
 }
 
 function failed(error, retry) {
+  if (error instanceof ApiError && error.isLoggedOut) {
+    loggedOut();
+    return;
+  }
+  if (error instanceof ApiError && error.isStale) {
+    reloadChanged();
+    return;
+  }
   if (error instanceof ApiError && error.isConflict) {
     loseLease(error.detail);
     return;
@@ -572,20 +664,34 @@ async function open(reviewId) {
   history.replaceState(null, "", urlFor(app.dataset.reopenUrl, task.id));
 }
 
-// After a refused change: show what the server holds for the review on screen.
+// After a refused change: show what the server holds for the review on screen. Returns
+// whether it could.
 async function reload() {
-  if (!state.task) return;
+  if (!state.task) return false;
   const selected = state.selected;
   try {
     const task = await api.get(`reviews/${state.task.id}/`);
-    state.labels = task.labels.map((label) => ({ ...label }));
+    state.labels = taskLabels(task);
     state.task = task;
+    versions.set(task.id, task.version);
+    state.undo = []; // what undo would restore was never stored
     renderLabels();
     setFlags({ reasons: task.problem_reasons, note: task.problem_note });
+    if (!textTimers.has(el.comment)) el.comment.value = task.comment ?? "";
+    showTaskState(task);
     select(selected, { focus: false });
-  } catch {
-    // The status line already says what went wrong.
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.isLoggedOut) loggedOut();
+    // Otherwise the status line already says what went wrong.
+    return false;
   }
+}
+
+// The review changed in another tab (or through another client) after what this page showed:
+// its change was refused, and the page shows what is stored instead.
+async function reloadChanged() {
+  if (await reload()) setStatus("error", "This review was changed in another tab: reloaded");
 }
 
 // ---- the lease ---------------------------------------------------------------------------
@@ -608,7 +714,9 @@ async function renew() {
     const lease = await api.post(`reviews/${reviewId}/renew/`);
     scheduleRenewal(lease);
   } catch (error) {
-    if (error instanceof ApiError && error.isConflict) {
+    if (error instanceof ApiError && error.isLoggedOut) {
+      loggedOut();
+    } else if (error instanceof ApiError && error.isConflict) {
       state.heldReviewId = null;
       if (state.task?.id === reviewId) loseLease(error.detail);
     } else {
@@ -643,7 +751,18 @@ function setVerdicts(changes, { record = true } = {}) {
   if (!Object.keys(after).length) return false;
   if (record) pushUndo({ type: "verdicts", before, after });
   const reviewId = state.task.id;
-  save({ run: () => api.put(`reviews/${reviewId}/verdicts/`, { verdicts: after }) });
+  save({
+    run: async (version) => {
+      const answer = await api.put(`reviews/${reviewId}/verdicts/`, { verdicts: after, version });
+      if (state.task?.id === reviewId) {
+        for (const label of state.labels) {
+          const stored = answer.verdicts[String(label.label)];
+          if (stored !== undefined) label.saved = stored;
+        }
+      }
+      return answer;
+    },
+  });
   updateCounts();
   return true;
 }
@@ -689,14 +808,14 @@ function addClass(choice, { record = true, restore = null } = {}) {
     similar: [],
   };
   const position = restore?.position ?? state.labels.length;
-  state.labels.splice(position, 0, { ...label, verdict: "" });
+  state.labels.splice(position, 0, { ...label, verdict: "", saved: "", unsaved: "" });
   renderLabels();
   select(position);
   if (record) pushUndo({ type: "add", label: index });
   const reviewId = state.task.id;
   save({
-    run: async () => {
-      const created = await api.post(`reviews/${reviewId}/labels/`, { label: index });
+    run: async (version) => {
+      const created = await api.post(`reviews/${reviewId}/labels/`, { label: index, version });
       // The server's copy brings the examples and similar classes.
       const current = state.task?.id === reviewId ? labelByIndex(index) : null;
       if (current && created) {
@@ -712,6 +831,7 @@ function addClass(choice, { record = true, restore = null } = {}) {
         if (hadFocus) fresh.focus({ preventScroll: true });
         updateCounts();
       }
+      return created;
     },
   });
   if (restore?.verdict) setVerdicts({ [index]: restore.verdict }, { record: false });
@@ -730,7 +850,12 @@ function removeLabel(position, { record = true } = {}) {
   if (state.labels.length) select(Math.min(position, state.labels.length - 1));
   if (record) pushUndo({ type: "remove", label: { ...label, position } });
   const reviewId = state.task.id;
-  save({ run: () => api.delete(`reviews/${reviewId}/labels/${label.label}/`) });
+  save({
+    run: (version) =>
+      api.delete(
+        `reviews/${reviewId}/labels/${label.label}/${version === undefined ? "" : `?version=${version}`}`,
+      ),
+  });
   announce(`Removed ${label.name}.`);
 }
 
@@ -747,7 +872,10 @@ function saveFlags({ record = true } = {}) {
   if (record && changedReasons) pushUndo({ type: "flags", before: state.flags.reasons });
   state.flags = flags;
   const reviewId = state.task.id;
-  save({ key: `flags:${reviewId}`, run: () => api.put(`reviews/${reviewId}/flags/`, flags) });
+  save({
+    key: `flags:${reviewId}`,
+    run: (version) => api.put(`reviews/${reviewId}/flags/`, { ...flags, version }),
+  });
 }
 
 function saveComment() {
@@ -755,7 +883,7 @@ function saveComment() {
   const reviewId = state.task.id;
   save({
     key: `comment:${reviewId}`,
-    run: () => api.put(`reviews/${reviewId}/comment/`, { comment }),
+    run: (version) => api.put(`reviews/${reviewId}/comment/`, { comment, version }),
   });
 }
 
@@ -836,7 +964,11 @@ async function submit(startedAt) {
     if (!(await leaving())) return;
     const seconds = takeSeconds(task.id);
     const submitting = performance.now();
-    await api.post(`reviews/${task.id}/submit/`, { seconds_spent: seconds });
+    const done = await api.post(`reviews/${task.id}/submit/`, {
+      seconds_spent: seconds,
+      version: versions.get(task.id),
+    });
+    noteVersion(task.id, done);
     phase("submit", submitting);
     if (task.status === "draft") {
       state.past = [task.id, ...state.past.filter((id) => id !== task.id)];
@@ -862,7 +994,10 @@ async function skip() {
   const task = state.task;
   try {
     if (!(await leaving())) return;
-    await api.post(`reviews/${task.id}/skip/`);
+    noteVersion(
+      task.id,
+      await api.post(`reviews/${task.id}/skip/`, { version: versions.get(task.id) }),
+    );
     if (state.heldReviewId === task.id) state.heldReviewId = null;
     await claimNext();
     if (state.task) setStatus("saved", `Skipped ${task.image.file_name}`);

@@ -1,0 +1,46 @@
+"""Path converters for release versions and for names (models, people) in URLs.
+
+``version``: a release version in ASCII digits, MAJOR.MINOR.PATCH; anything else in the URL
+(full-width or Arabic-Indic digits, ``1.0``) resolves to nothing, so the page is a 404. Reversing
+accepts any stored version, so a list that holds an old release never fails to render.
+
+``quoted``: any stored name, whatever its characters (``/``, ``%``, ``?``, ``#``, spaces,
+non-ASCII letters, ``..``), in one path segment. ``reverse`` percent-encodes what a URL cannot
+hold (``?`` is ``%3F``), and the server decodes it back; ``/`` and ``%`` would survive that
+decoding, so they are encoded once more here (``a/b`` is ``…/models/a%252Fb/``), as are names of
+dots only, which browsers and proxies would read as path steps. Ordinary names are unchanged."""
+
+from urllib.parse import unquote
+
+from django.urls import register_converter
+
+from reviews.versions import is_version
+
+
+class VersionConverter:
+    regex = r"[^/]+"
+
+    def to_python(self, value: str) -> str:
+        if not is_version(value, strict=False):
+            raise ValueError(f"{value!r} is not a release version")
+        return value
+
+    def to_url(self, value: str) -> str:
+        return str(value)
+
+
+class QuotedNameConverter:
+    regex = r"[^/]+"
+
+    def to_python(self, value: str) -> str:
+        return unquote(value)
+
+    def to_url(self, value: str) -> str:
+        value = str(value)
+        if value.strip(".") == "":
+            return "%2E" * len(value)
+        return value.replace("%", "%25").replace("/", "%2F")
+
+
+register_converter(VersionConverter, "version")
+register_converter(QuotedNameConverter, "quoted")
