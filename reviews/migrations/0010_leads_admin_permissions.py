@@ -45,11 +45,17 @@ def _wanted() -> Q:
 def grant(apps, schema_editor):
     # Django makes permissions after the whole `migrate` (post_migrate); make them now, for the
     # apps involved, so that a new database's leads get them in this step.
+    # (A historical app config has no models module, which create_permissions takes for "no
+    # models": lend it one for the call, and give back what it had, so that a call with the
+    # project's own registry leaves it as it was.)
     for app_label in dict.fromkeys(app_label for app_label, _ in LEAD_ADMIN_PERMISSIONS):
         app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     leads, _ = Group.objects.get_or_create(name=LEADS)
