@@ -282,7 +282,8 @@ def walk(client, values: dict, numbers: list[int]) -> dict[str, tuple[int, bytes
 
 
 CSRF = re.compile(rb'(?<=name="csrfmiddlewaretoken" value=")[^"]+|(?<=data-csrf=")[^"]+')
-AGO = re.compile(rb"(?<=>)[^<>]* ago(?=</time>)")
+# The text of a <time> ("now", "5 seconds ago"); its datetime attribute stays.
+AGO = re.compile(rb"(?<=>)[^<>]*(?=</time>)")
 SECRET = "ben-secret-{}"
 
 
