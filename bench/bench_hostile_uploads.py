@@ -38,7 +38,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from serving import free_port, percentile, scratch_database, start_gunicorn, stop_gunicorn
+from serving import (
+    free_port,
+    gunicorn_environment,
+    percentile,
+    scratch_database,
+    start_gunicorn,
+    stop_gunicorn,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -226,17 +233,11 @@ def main() -> int:
     options = parser.parse_args()
     UPLOADERS[0] = options.uploaders
     log = Path(tempfile.mkdtemp(prefix="bench-hostile-")) / "access.log"
-    environment = {
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DJANGO_SETTINGS_MODULE": "annotator.settings",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn speaks plain HTTP here
-        "PYTHONWARNINGS": "ignore:No directory at",
-        "ANNOTATOR_UPLOAD_RATE": options.rate,
+    environment = gunicorn_environment(
+        ANNOTATOR_UPLOAD_RATE=options.rate,
         # gunicorn's own time per request (%(L)s, seconds), to tell how long a worker was held.
-        "GUNICORN_CMD_ARGS": f"--access-logfile {log} --access-logformat '%(U)s %(s)s %(L)s'",
-    }
-    os.environ.pop("DJANGO_DEBUG", None)
+        GUNICORN_CMD_ARGS=f"--access-logfile {log} --access-logformat '%(U)s %(s)s %(L)s'",
+    )
     bodies = {kind: multipart(*file) for kind, file in hostile_files().items()}
     with scratch_database(SERVER, DATABASE) as url:
         environment["DATABASE_URL"] = url

@@ -40,6 +40,7 @@ import numpy as np
 from serving import (
     cpu_seconds,
     free_port,
+    gunicorn_environment,
     latency_table,
     scratch_database,
     start_gunicorn,
@@ -248,15 +249,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     options = parser.parse_args()
-    environment = {
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DJANGO_SETTINGS_MODULE": "annotator.settings",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn speaks plain HTTP here
-        # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
-        "PYTHONWARNINGS": "ignore:No directory at",
-    }
-    os.environ.pop("DJANGO_DEBUG", None)
+    environment = gunicorn_environment()
     with scratch_database(SERVER, DATABASE) as url:
         environment["DATABASE_URL"] = url
         review_set_id, tokens = prepare(environment, options.experts)

@@ -29,6 +29,7 @@ from pathlib import Path
 from serving import (
     cpu_seconds,
     free_port,
+    gunicorn_environment,
     latency_table,
     postgres_cpu_seconds,
     scratch_database,
@@ -185,15 +186,7 @@ CYCLES = (
 
 
 def main() -> int:
-    environment = {
-        "DJANGO_SECRET_KEY": "bench-only",
-        "DJANGO_SETTINGS_MODULE": "annotator.settings",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn speaks plain HTTP here
-        # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
-        "PYTHONWARNINGS": "ignore:No directory at",
-    }
-    os.environ.pop("DJANGO_DEBUG", None)
+    environment = gunicorn_environment()
     met = True
     with scratch_database(SERVER, DATABASE) as url:
         environment["DATABASE_URL"] = url

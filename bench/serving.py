@@ -38,6 +38,22 @@ def scratch_database(server: str, name: str) -> Iterator[str]:
         admin_sql(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def gunicorn_environment(**extra: str) -> dict[str, str]:
+    """The variables a benchmark's gunicorn runs with (production settings over plain HTTP on
+    127.0.0.1), plus ``extra``. Debug is taken out of the benchmark's own environment, so that
+    the server and anything the benchmark runs in-process use the production settings."""
+    os.environ.pop("DJANGO_DEBUG", None)
+    return {
+        "DJANGO_SECRET_KEY": "bench-only",
+        "DJANGO_SETTINGS_MODULE": "annotator.settings",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn speaks plain HTTP here
+        # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
+        "PYTHONWARNINGS": "ignore:No directory at",
+        **extra,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

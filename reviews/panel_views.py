@@ -76,12 +76,13 @@ EXPORT_FILES = {
 def releases(request: HttpRequest) -> HttpResponse:
     """The releases the user may read (leads and researchers: all; experts: see
     ``reviews.selectors.RELEASE_WITHHELD``), with their downloads."""
+    listing = selectors.release_list(viewer=request.user)
     return render(
         request,
         "reviews/releases.html",
         {
-            "releases": selectors.readable_releases(viewer=request.user),
-            "withheld": selectors.withheld_versions(viewer=request.user),
+            "releases": listing.readable,
+            "withheld": listing.withheld,
             "formats": EXPORT_FORMATS,
         },
     )

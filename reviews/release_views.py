@@ -42,12 +42,13 @@ class CutReleaseForm(forms.Form):
 
 
 def _releases_page(request: HttpRequest, cut_form: CutReleaseForm, status: int = 200):
+    listing = selectors.release_list(viewer=request.user)
     return render(
         request,
         "reviews/releases.html",
         {
-            "releases": selectors.readable_releases(viewer=request.user),
-            "withheld": selectors.withheld_versions(viewer=request.user),
+            "releases": listing.readable,
+            "withheld": listing.withheld,
             "formats": EXPORT_FORMATS,
             "cut_form": cut_form,
         },

@@ -81,10 +81,11 @@ def _release(request: HttpRequest, version: str) -> Release:
 @require_GET
 def latest(request: HttpRequest) -> HttpResponse:
     """The leaderboard of the newest release."""
-    newest = selectors.readable_releases(viewer=request.user).first()
+    listing = selectors.release_list(viewer=request.user)
+    newest = listing.readable.first()
     if newest is None:
-        withheld = selectors.withheld_versions(viewer=request.user)
-        return render(request, "reviews/leaderboard.html", {"release": None, "withheld": withheld})
+        context = {"release": None, "withheld": listing.withheld}
+        return render(request, "reviews/leaderboard.html", context)
     return redirect("scores:leaderboard", version=newest.version)
 
 

@@ -250,16 +250,26 @@ def readable_releases(*, viewer: AbstractBaseUser) -> QuerySet[Release]:
     return Release.objects.without_content().exclude(pk__in=withheld_releases(viewer=viewer))
 
 
-def withheld_versions(*, viewer: AbstractBaseUser) -> list[str]:
-    """The versions of the releases withheld from ``viewer``, newest first (to say so)."""
+@dataclass(frozen=True)
+class ReleaseList:
+    readable: QuerySet[Release]  # newest first, without their stored files
+    withheld: list[str]  # the versions withheld from the viewer, newest first (to say so)
+
+
+def release_list(*, viewer: AbstractBaseUser) -> ReleaseList:
+    """The releases ``viewer`` may read and those withheld from them, from one look at what
+    the panel still reviews."""
     withheld = withheld_releases(viewer=viewer)
-    if not withheld:
-        return []
-    return list(
-        Release.objects.filter(pk__in=withheld)
-        .order_by("-created_at")
-        .values_list("version", flat=True)
+    versions = (
+        list(
+            Release.objects.filter(pk__in=withheld)
+            .order_by("-created_at")
+            .values_list("version", flat=True)
+        )
+        if withheld
+        else []
     )
+    return ReleaseList(Release.objects.without_content().exclude(pk__in=withheld), versions)
 
 
 def active_review_sets() -> QuerySet[ReviewSet]:
