@@ -36,7 +36,7 @@ serve: venv
 	DJANGO_DEBUG=0 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=0 $(PY) manage.py createcachetable
 	DJANGO_DEBUG=0 $(PY) manage.py collectstatic --no-input
-	DJANGO_DEBUG=0 HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c annotator/gunicorn.conf.py
+	DJANGO_DEBUG=0 HOST=$(HOST) PORT=$(PORT) exec $(VENV)/bin/gunicorn -c config/gunicorn.conf.py
 
 ## Run every test (the browser tests need Chromium: `make chromium` installs Debian's package)
 test: venv chromium

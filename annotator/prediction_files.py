@@ -39,7 +39,7 @@ from annotator.catalogue import (
     read_dataset_index,
 )
 from annotator.names import model_name_problem
-from annotator.progress import Progress, ProgressFactory, no_progress
+from common.progress import Progress, ProgressFactory, no_progress
 
 FORMATS = ("auto", "npy", "csv", "jsonl")
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")

@@ -106,9 +106,9 @@ def main() -> int:
         import numpy as np
         from django.db import connection
 
+        from agreement import statistics as agreement
+        from agreement.selectors import panel_agreement
         from annotator.models import Candidate, ValImage
-        from reviews import agreement
-        from reviews.agreement_selectors import panel_agreement
         from reviews.services.panel import add_panel_member
         from reviews.services.review_sets import create_review_set
 
@@ -140,7 +140,7 @@ def main() -> int:
 
         # The floor: the same statistics on arrays already in memory (built once from the
         # result's inputs: a ratings matrix and the item groups, as the selector makes them).
-        from reviews.agreement_selectors import consensus_codes
+        from agreement.selectors import consensus_codes
         from reviews.models import Verdict
 
         rows = np.array(

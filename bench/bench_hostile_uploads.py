@@ -104,8 +104,8 @@ def prepare(environment: dict[str, str], uploaders: int) -> tuple[str, list[str]
     from django.db import connections
     from rest_framework.authtoken.models import Token
 
+    from releases.services.real_release import import_real_release
     from reviews.services.panel import add_panel_member
-    from reviews.services.real_release import import_real_release
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)

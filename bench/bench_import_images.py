@@ -110,7 +110,7 @@ def main() -> None:
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         os.environ["MEDIA_ROOT"] = str(workdir / "media")
         os.environ.setdefault("DJANGO_SECRET_KEY", "only-for-the-benchmark")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
         sys.path.insert(0, str(REPO))
         import django
 

@@ -59,7 +59,7 @@ class RealPanel:
     """The verdicts of simulated experts, replayed from the ReaL raters' answers."""
 
     def __init__(self):
-        from reviews.real_labels import REAL_ANSWERS_FILE, read_real_labels
+        from releases.real_labels import REAL_ANSWERS_FILE, read_real_labels
 
         with np.load(REAL_ANSWERS_FILE) as answers:
             keys = answers["number"].astype(np.int64) * 1000 + answers["label"]

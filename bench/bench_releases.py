@@ -98,10 +98,11 @@ def main() -> int:
             file_name_of,
             original_labels,
         )
-        from reviews.exchange import CSV_COLUMNS, read_label_file
-        from reviews.models import Release
-        from reviews.release_diff import diff_as_json, diff_label_files
-        from reviews.services.releases import diff_releases, import_release, iter_export
+        from releases.diff import diff_as_json, diff_label_files
+        from releases.exchange import CSV_COLUMNS, read_label_file
+        from releases.exports import iter_export
+        from releases.models import Release
+        from releases.services.releases import diff_releases, import_release
 
         call_command("migrate", verbosity=0)
         wnids = class_wnids()

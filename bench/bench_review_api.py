@@ -136,7 +136,7 @@ def main() -> int:
 
         # The app's URLs plus the floor, behind the same middleware; the app is not changed.
         urls = types.ModuleType("bench_review_api_urls")
-        urls.urlpatterns = [path("bench/floor/", floor), path("", include("annotator.urls"))]
+        urls.urlpatterns = [path("bench/floor/", floor), path("", include("config.urls"))]
         sys.modules[urls.__name__] = urls
 
         results: dict[str, dict[str, list[float]]] = {}

@@ -120,7 +120,7 @@ def main() -> None:
                 "gthread",
                 "--threads",
                 "8",
-                "annotator.wsgi",
+                "config.wsgi",
             ]
         )
         server_name = (

@@ -42,7 +42,7 @@ SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 DATABASE = f"bench_reviews_{os.getpid()}"
 CLIENTS = 8
 SECONDS = float(os.environ.get("BENCH_SECONDS", 20))
-# As `make serve` runs it (annotator/gunicorn.conf.py): 2 x cores + 1 sync workers.
+# As `make serve` runs it (config/gunicorn.conf.py): 2 x cores + 1 sync workers.
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2 * (os.cpu_count() or 1) + 1))
 THREADS = int(os.environ.get("BENCH_THREADS", 1))
 TARGET_SUBMITS = 150

@@ -1,12 +1,12 @@
 """Scoring at full scale: all 67 testbed models on a 20,000-image release with every variant.
 
 Set-up: a fresh SQLite database with the real 20k predictions of all 67 models and the release
-derived from ReaL (``reviews.services.real_release``). Then, in the same run:
+derived from ReaL (``releases.services.real_release``). Then, in the same run:
 
-1. the scorer (``reviews.scoring.score_predictions``) on the release's arrays, every variant
+1. the scorer (``scoring.scorer.score_predictions``) on the release's arrays, every variant
    and every interval for the 67 models at once;
 2. the floor it is compared with: the plain reference loop over images that the correctness test
-   uses (``tests/reviews/test_scoring_reference.py``), for the same 67 models;
+   uses (``tests/scoring/test_scoring_reference.py``), for the same 67 models;
 3. end to end: ``release_scores`` with an empty cache (reads the stored predictions, scores,
    stores 67 rows), then from the cache;
 4. the leaderboard page with 67 models (cached scores) through Django's test client, against a
@@ -56,16 +56,16 @@ def main() -> int:
     from django.urls import reverse
 
     from annotator.models import Classifier, Predictions
-    from reviews.models import ModelScore
-    from reviews.scoring import score_predictions
-    from reviews.services.real_release import import_real_release
-    from reviews.services.scoring import (
+    from releases.services.real_release import import_real_release
+    from scoring.models import ModelScore
+    from scoring.scorer import score_predictions
+    from scoring.services.scoring import (
         classifier_top1,
         release_scores,
         release_table_of,
         slice_masks,
     )
-    from tests.reviews.test_scoring_reference import (
+    from tests.scoring.test_scoring_reference import (
         read_testbed_top1,
         reference_inputs,
         reference_score,

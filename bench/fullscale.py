@@ -15,7 +15,7 @@ def setup_django(folder: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.pop("DJANGO_DEBUG", None)
     # Requests go to Django directly, without the TLS proxy production sits behind.
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"

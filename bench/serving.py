@@ -45,7 +45,7 @@ def gunicorn_environment(**extra: str) -> dict[str, str]:
     os.environ.pop("DJANGO_DEBUG", None)
     return {
         "DJANGO_SECRET_KEY": "bench-only",
-        "DJANGO_SETTINGS_MODULE": "annotator.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",  # gunicorn speaks plain HTTP here
         # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes; the API needs none.
@@ -67,7 +67,7 @@ def start_gunicorn(
     workers: int,
     threads: int = 1,
     worker_class: str = "gthread",
-    app: str = "annotator.wsgi:application",
+    app: str = "config.wsgi:application",
     stderr=None,
 ) -> subprocess.Popen:
     """gunicorn serving ``app`` on 127.0.0.1:``port`` in its own process group; returns once it

@@ -8,37 +8,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
-from django.urls import reverse
-from django.utils.html import format_html_join
 
-from reviews.models import (
-    Adjudication,
-    FlagDecision,
-    HumanLabel,
-    ModelScore,
-    Release,
-    ReleaseImage,
-    Review,
-    ReviewEvent,
-    ReviewSet,
-    Slot,
-    Verdict,
-)
+from common.admin import ReadOnlyAdmin
+from reviews.models import Adjudication, FlagDecision, Review, ReviewEvent, ReviewSet, Slot, Verdict
 from reviews.roles import EXPERTS, LEADS
-from reviews.services.releases import EXPORT_FORMATS
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Data written only by its services, or never: read here, by whoever may view it."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReviewSet)
@@ -164,75 +137,6 @@ class FlagDecisionAdmin(ReadOnlyAdmin):
     list_filter = ["confirmed"]
     list_select_related = ["decided_by"]
     search_fields = ["=image__number"]
-
-
-@admin.register(ReleaseImage)
-class ReleaseImageAdmin(ReadOnlyAdmin):
-    """The images a release labels; releases never change."""
-
-    list_display = ["release", "image"]
-    list_filter = ["release"]
-    list_select_related = ["release"]
-    search_fields = ["=image__number"]
-    show_full_result_count = False  # a release labels tens of thousands of images
-
-
-@admin.register(HumanLabel)
-class HumanLabelAdmin(ReadOnlyAdmin):
-    """Blind answers, given on the blind labelling page; their scores are cached by them."""
-
-    list_display = ["person", "image", "label", "seconds", "answered_at"]
-    list_select_related = ["person", "label"]
-    search_fields = ["person__username", "=image__number"]
-
-
-@admin.register(ModelScore)
-class ModelScoreAdmin(ReadOnlyAdmin):
-    """Scores cached per release and model or person; recomputed, never edited."""
-
-    list_display = ["release", "classifier", "person", "inputs", "computed_at"]
-    list_filter = ["release"]
-    list_select_related = ["release", "classifier", "person"]
-    exclude = ["per_class"]  # a thousand classes' counts; the model's page shows them
-
-
-@admin.register(Release)
-class ReleaseAdmin(ReadOnlyAdmin):
-    """Releases are read here and downloaded from /releases/; never changed or deleted."""
-
-    list_display = [
-        "version",
-        "source",
-        "image_count",
-        "problematic_count",
-        "imagenet_m_count",
-        "created_at",
-        "sha256",
-    ]
-    readonly_fields = [
-        "version",
-        "downloads",
-        "notes",
-        "source",
-        "created_by",
-        "created_at",
-        "sha256",
-        "image_count",
-        "problematic_count",
-        "imagenet_m_count",
-    ]
-    exclude = ["exchange"]
-
-    @admin.display(description="export")
-    def downloads(self, release: Release) -> str:
-        return format_html_join(
-            " · ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("panel:release-download", args=[release.version, name]), name)
-                for name in EXPORT_FORMATS
-            ),
-        )
 
 
 PANEL_GROUPS = (EXPERTS, LEADS)

@@ -13,7 +13,7 @@ the release's label, and when an image is problematic.
 
 from collections.abc import Iterable
 
-CORRECT, WRONG, UNCLEAR = "correct", "wrong", "unclear"
+from reviews.verdicts import VerdictValue
 
 
 def consensus_verdict(verdicts: Iterable[str], adjudicated: str | None = None) -> str | None:
@@ -23,7 +23,7 @@ def consensus_verdict(verdicts: Iterable[str], adjudicated: str | None = None) -
         return adjudicated or None
     if len(given) == 1:
         return given.pop()
-    return adjudicated or UNCLEAR
+    return adjudicated or VerdictValue.UNCLEAR
 
 
 def is_problematic(*, flagged: bool, lead_confirmed: bool | None) -> bool:

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import RowNumber
 
 from annotator.models import ImageClass, ValImage
+from reviews.verdicts import VerdictValue
 
 
 class ReviewOrder(models.TextChoices):
@@ -113,15 +114,6 @@ class ReviewStatus(models.TextChoices):
     SKIPPED = "skipped", "skipped"
 
 
-class ProblemReason(models.TextChoices):
-    """When an image is problematic (MISSION.md): it stays in the dataset but out of the score."""
-
-    ORIGINAL_LABEL = "original_label", "its original ImageNet label is wrong or unclear"
-    ARTWORK = "artwork", "a drawing, painting, sketch, cartoon or computer rendering"
-    EDITED = "edited", "heavily edited"
-    INAPPROPRIATE = "inappropriate", "inappropriate content"
-
-
 def latest_submitted_ids() -> models.QuerySet:
     """The ids of the reviews that count: of each expert's submitted reviews of an image (in any
     review set), the latest submitted. One window over the submitted reviews, read once as an
@@ -200,12 +192,6 @@ class Review(models.Model):
         return bool(self.problem_reasons)
 
 
-class VerdictValue(models.TextChoices):
-    CORRECT = "correct", "correct"
-    WRONG = "wrong", "wrong"
-    UNCLEAR = "unclear", "unclear"
-
-
 class VerdictQuerySet(models.QuerySet):
     def counted(self) -> "VerdictQuerySet":
         """The verdicts of the reviews that count (see :meth:`ReviewQuerySet.counted`)."""
@@ -258,63 +244,6 @@ class ReviewEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_id} {self.action}"
 
 
-class ReleaseQuerySet(models.QuerySet):
-    def without_content(self) -> "ReleaseQuerySet":
-        """Releases for listing: their stored files (megabytes each) stay in the database."""
-        return self.defer("exchange", "jsonl_export", "csv_export")
-
-
-class Release(models.Model):
-    """A frozen, versioned set of consolidated labels: its canonical exchange file (the TFDS
-    JSON) is stored whole and identified by its sha256. Releases are never changed or deleted,
-    only superseded; no service or admin action writes to one after it is made."""
-
-    version = models.CharField(
-        max_length=32, unique=True, help_text="Semantic version, e.g. 3.0.0."
-    )
-    notes = models.TextField(blank=True)
-    source = models.CharField(
-        max_length=200, help_text="“consensus”, or the file it was imported from."
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sha256 = models.CharField(max_length=64)
-    exchange = models.BinaryField(help_text="The canonical TFDS exchange JSON of the release.")
-    # A release never changes, so its other exports are written once, when it is made, and a
-    # download is a read of stored bytes.
-    jsonl_export = models.BinaryField(default=b"")
-    csv_export = models.BinaryField(default=b"")
-    image_count = models.PositiveIntegerField()
-    problematic_count = models.PositiveIntegerField()
-    imagenet_m_count = models.PositiveIntegerField()
-
-    objects = ReleaseQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.version
-
-
-class ReleaseImage(models.Model):
-    """An image that a release labels; reviews of it can no longer be revised."""
-
-    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="images")
-    image = models.ForeignKey(ValImage, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["release", "image"], name="release_image_unique"),
-        ]
-        indexes = [models.Index(fields=["image"], name="release_image_by_image")]
-
-    def __str__(self) -> str:
-        return f"{self.release_id}: {self.image_id}"
-
-
 class Adjudication(models.Model):
     """The lead's decision on one label of an image where the experts disagree; the latest
     decision replaces an earlier one and records who made it and when."""
@@ -355,96 +284,3 @@ class FlagDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id}: {'confirmed' if self.confirmed else 'dismissed'}"
-
-
-class HumanLabel(models.Model):
-    """One person's blind answer to "what is in this picture?": a single class chosen with the
-    class search, no candidate labels shown, and the seconds it took. A person's answers are
-    scored against a release exactly like a model's top-1 predictions."""
-
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="human_labels"
-    )
-    image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="+")
-    label = models.ForeignKey(ImageClass, on_delete=models.PROTECT, related_name="+")
-    seconds = models.FloatField(help_text="From the picture shown to the answer.")
-    answered_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["person_id", "image_id"]
-        constraints = [
-            models.UniqueConstraint(fields=["person", "image"], name="human_label_one_per_image"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.person_id} on {self.image_id}: {self.label_id}"
-
-
-class ModelScore(models.Model):
-    """The cached scores of one model, or of one person's blind answers, on one release.
-
-    ``inputs`` names what the scores were computed from (the predictions' import time, or the
-    count and latest time of the person's answers); a row whose ``inputs`` no longer match is
-    stale and is recomputed. Releases never change, so the release needs no such mark."""
-
-    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="scores")
-    classifier = models.ForeignKey(
-        "annotator.Classifier", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    inputs = models.CharField(max_length=100)
-    summary = models.JSONField(help_text="Every variant of the score, with its interval.")
-    per_class = models.JSONField(help_text="Per class: images scored, right, strict, original.")
-    computed_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["release", "classifier"],
-                condition=Q(classifier__isnull=False),
-                name="model_score_one_per_classifier",
-            ),
-            models.UniqueConstraint(
-                fields=["release", "person"],
-                condition=Q(person__isnull=False),
-                name="model_score_one_per_person",
-            ),
-            models.CheckConstraint(
-                condition=Q(classifier__isnull=True) ^ Q(person__isnull=True),
-                name="model_score_of_a_model_or_a_person",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.release_id}: {self.classifier_id or self.person_id}"
-
-
-class BlindTask(models.Model):
-    """The image a person is labelling blind, known to them only by an opaque random token: the
-    picture is served and the answer posted by token, so nothing they can read names the image.
-    A person has one open task (reused on reload); answering deletes it, skipping keeps it as
-    skipped (its token dead) so that the image comes round again after the fresh ones."""
-
-    # The (person, image) constraint's index leads with the person.
-    person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    image = models.ForeignKey(ValImage, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=64, unique=True)
-    issued_at = models.DateTimeField()
-    skipped_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["person"],
-                condition=Q(skipped_at__isnull=True),
-                name="blind_task_one_open_per_person",
-            ),
-            models.UniqueConstraint(fields=["person", "image"], name="blind_task_one_per_image"),
-        ]
-
-    def __str__(self) -> str:
-        return f"blind task of {self.person_id}{' (skipped)' if self.skipped_at else ''}"

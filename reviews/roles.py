@@ -36,7 +36,8 @@ def is_expert(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 
 # What a lead may do in the admin, as (app label, permission codename); ensure_panel_groups and
-# migration reviews/0010 give them to the leads group. Read only where the data must not change
+# migration reviews/0010 give them to the leads group (0013 moved those of releases and scores to
+# their apps). The labels of apps above this one are names here, not imports. Read only where the data must not change
 # there: the catalogue, releases, reviews and their verdicts and audit trail, decisions, scores
 # and blind answers change only through their pages and services (so every change is checked and
 # audited), or never. A lead may rename, describe, close and reopen review sets, change the panel
@@ -55,12 +56,12 @@ LEAD_ADMIN_PERMISSIONS: tuple[tuple[str, str], ...] = (
     ("reviews", "view_review"),
     ("reviews", "view_verdict"),
     ("reviews", "view_reviewevent"),
-    ("reviews", "view_release"),
-    ("reviews", "view_releaseimage"),
+    ("releases", "view_release"),
+    ("releases", "view_releaseimage"),
     ("reviews", "view_adjudication"),
     ("reviews", "view_flagdecision"),
-    ("reviews", "view_humanlabel"),
-    ("reviews", "view_modelscore"),
+    ("scoring", "view_humanlabel"),
+    ("scoring", "view_modelscore"),
     ("auth", "view_user"),
     ("auth", "change_user"),
     ("axes", "view_accessattempt"),

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
     Count,
@@ -20,19 +19,10 @@ from django.utils import timezone
 
 from annotator.catalogue import file_name_of
 from annotator.models import ImageClass, ValImage
-from annotator.rows import json_value
 from annotator.selectors import ClassCard, class_cards
-from reviews.models import (
-    Release,
-    ReleaseImage,
-    Review,
-    ReviewSet,
-    ReviewStatus,
-    Slot,
-    SlotState,
-    Verdict,
-)
-from reviews.roles import is_expert, is_lead
+from common.rows import json_value
+from reviews.models import Review, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
+from reviews.roles import is_lead
 
 if TYPE_CHECKING:
     from reviews.services.reviewing import Claim
@@ -206,70 +196,6 @@ def images_under_review() -> QuerySet[Slot]:
         .exclude(state=SlotState.DONE)
         .values("image_id")
     )
-
-
-# Blind review and releases. A release (and everything computed from one: exports, diffs,
-# scores, the leaderboard's per-image lists, ImageNet-M candidates) may hold the consensus of an
-# image that an expert can still claim, e.g. when a lead cut it while the image had 1 of its 2
-# reviews. The rule: an expert who is not a lead reads a release only while no active review set
-# has an unfinished slot on an image it labels. Leads and researchers (users outside the panel)
-# read every release; for an expert a withheld release becomes readable as soon as the review
-# sets that hold its images are finished or closed.
-RELEASE_WITHHELD = (
-    "Release {version} labels images that the panel is still reviewing, so it is withheld from "
-    "experts until those reviews are finished (blind review); ask the panel lead."
-)
-
-
-def _blind_to_releases(viewer: AbstractBaseUser) -> bool:
-    return is_expert(viewer) and not is_lead(viewer)
-
-
-def withheld_releases(*, viewer: AbstractBaseUser) -> set[int]:
-    """The ids of the releases that ``viewer`` may not read now (see RELEASE_WITHHELD)."""
-    if not _blind_to_releases(viewer):
-        return set()
-    return set(
-        ReleaseImage.objects.filter(image_id__in=images_under_review())
-        .order_by()
-        .values_list("release_id", flat=True)
-        .distinct()
-    )
-
-
-def check_release_readable(*, viewer: AbstractBaseUser, release: Release) -> None:
-    """Raise PermissionDenied when ``viewer`` may not read ``release`` (see RELEASE_WITHHELD)."""
-    if not _blind_to_releases(viewer):
-        return
-    if ReleaseImage.objects.filter(release=release, image_id__in=images_under_review()).exists():
-        raise PermissionDenied(RELEASE_WITHHELD.format(version=release.version))
-
-
-def readable_releases(*, viewer: AbstractBaseUser) -> QuerySet[Release]:
-    """The releases ``viewer`` may read, newest first, without their stored files."""
-    return Release.objects.without_content().exclude(pk__in=withheld_releases(viewer=viewer))
-
-
-@dataclass(frozen=True)
-class ReleaseList:
-    readable: QuerySet[Release]  # newest first, without their stored files
-    withheld: list[str]  # the versions withheld from the viewer, newest first (to say so)
-
-
-def release_list(*, viewer: AbstractBaseUser) -> ReleaseList:
-    """The releases ``viewer`` may read and those withheld from them, from one look at what
-    the panel still reviews."""
-    withheld = withheld_releases(viewer=viewer)
-    versions = (
-        list(
-            Release.objects.filter(pk__in=withheld)
-            .order_by("-created_at")
-            .values_list("version", flat=True)
-        )
-        if withheld
-        else []
-    )
-    return ReleaseList(Release.objects.without_content().exclude(pk__in=withheld), versions)
 
 
 def active_review_sets() -> QuerySet[ReviewSet]:

@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: an isolated media folder and the catalogue."""
+"""Fixtures shared by every test: an isolated media folder, the catalogue, and a small panel."""
 
 import pytest
 
@@ -50,3 +50,69 @@ def catalogue(django_db_blocker):
         if not ImageClass.objects.exists():
             populate_catalogue()
         ensure_panel_groups()
+
+
+# The panel that most tests of the workflow, releases, scores and agreement use. (Imports stay
+# inside the fixtures: this file is read before Django is set up.)
+
+
+@pytest.fixture
+def lead(db):
+    from reviews.services.panel import add_panel_member
+
+    return add_panel_member(username="lena", password="lead-pass-2026", lead=True)[0]
+
+
+@pytest.fixture
+def ada(db):
+    from reviews.services.panel import add_panel_member
+
+    return add_panel_member(username="ada", password="ada-pass-2026")[0]
+
+
+@pytest.fixture
+def ben(db):
+    from reviews.services.panel import add_panel_member
+
+    return add_panel_member(username="ben", password="ben-pass-2026")[0]
+
+
+@pytest.fixture
+def experts(ada, ben):
+    from reviews.services.panel import add_panel_member
+
+    return [ada, ben, add_panel_member(username="cleo", password="cleo-pass-2026")[0]]
+
+
+@pytest.fixture
+def images(db):
+    """Three images of the sea snake class (65), each with candidates."""
+    from annotator.models import ValImage
+    from tests.factories import make_candidates
+
+    chosen = list(ValImage.objects.filter(original_label_id=65).order_by("number")[:3])
+    make_candidates(chosen[0], {65: 30, 58: 20, 62: 14})
+    make_candidates(chosen[1], {65: 60})
+    make_candidates(chosen[2], {58: 40, 65: 20})
+    return chosen
+
+
+@pytest.fixture
+def review_set(lead, images):
+    from annotator.models import ValImage
+    from reviews.services.review_sets import create_review_set
+
+    return create_review_set(
+        name="snakes",
+        images=ValImage.objects.filter(pk__in=[image.pk for image in images]),
+        overlap=2,
+        created_by=lead,
+    )
+
+
+@pytest.fixture
+def small_release(db):
+    """Release 1.0.0: one image of every class (see tests/scoring/fixtures.py)."""
+    from tests.scoring.fixtures import make_release
+
+    return make_release()

@@ -19,23 +19,14 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from annotator.models import Candidate, Classifier, ImageClass, Predictions, ValImage
-from reviews.models import (
-    Adjudication,
-    BlindTask,
-    FlagDecision,
-    HumanLabel,
-    ModelScore,
-    Release,
-    ReleaseImage,
-    ReviewEvent,
-    Slot,
-    Verdict,
-)
+from releases.models import Release, ReleaseImage
+from reviews.models import Adjudication, FlagDecision, ReviewEvent, Slot, Verdict
 from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set
 from reviews.services.reviewing import claim_next, save_verdicts, submit_review
+from scoring.models import BlindTask, HumanLabel, ModelScore
 from tests.factories import attach_picture, make_candidates, make_user
-from tests.reviews.scoring_fixtures import (
+from tests.scoring.fixtures import (
     answer,
     first_image_of_each_class,
     make_model,
@@ -272,13 +263,13 @@ ADMIN_MODELS = {
     "reviews.slot": {"change", "delete"},
     "reviews.review": {"change", "delete"},
     "reviews.reviewevent": set(),
-    "reviews.release": set(),
+    "releases.release": set(),
     "reviews.verdict": set(),
-    "reviews.releaseimage": set(),
+    "releases.releaseimage": set(),
     "reviews.adjudication": set(),
     "reviews.flagdecision": set(),
-    "reviews.humanlabel": set(),
-    "reviews.modelscore": set(),
+    "scoring.humanlabel": set(),
+    "scoring.modelscore": set(),
     "axes.accessattempt": {"delete"},
     "axes.accesslog": {"delete"},
     "axes.accessfailurelog": {"delete"},
@@ -294,13 +285,13 @@ LEAD_ADMIN = {
     "reviews.slot": {"view"},
     "reviews.review": {"view"},
     "reviews.reviewevent": {"view"},
-    "reviews.release": {"view"},
+    "releases.release": {"view"},
     "reviews.verdict": {"view"},
-    "reviews.releaseimage": {"view"},
+    "releases.releaseimage": {"view"},
     "reviews.adjudication": {"view"},
     "reviews.flagdecision": {"view"},
-    "reviews.humanlabel": {"view"},
-    "reviews.modelscore": {"view"},
+    "scoring.humanlabel": {"view"},
+    "scoring.modelscore": {"view"},
     "axes.accessattempt": {"view", "delete"},  # unlocking a user name
 }
 
@@ -442,13 +433,13 @@ def world(db, settings):
         "reviews.slot": Slot.objects.first(),
         "reviews.review": review,
         "reviews.reviewevent": ReviewEvent.objects.first(),
-        "reviews.release": release,
+        "releases.release": release,
         "reviews.verdict": Verdict.objects.first(),
-        "reviews.releaseimage": ReleaseImage.objects.first(),
+        "releases.releaseimage": ReleaseImage.objects.first(),
         "reviews.adjudication": Adjudication.objects.first(),
         "reviews.flagdecision": FlagDecision.objects.first(),
-        "reviews.humanlabel": HumanLabel.objects.first(),
-        "reviews.modelscore": ModelScore.objects.first(),
+        "scoring.humanlabel": HumanLabel.objects.first(),
+        "scoring.modelscore": ModelScore.objects.first(),
         "axes.accessattempt": AccessAttempt.objects.first(),
         "axes.accesslog": AccessLog.objects.first(),
         "axes.accessfailurelog": AccessFailureLog.objects.first(),

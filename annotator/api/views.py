@@ -7,8 +7,8 @@ from rest_framework.exceptions import ValidationError
 
 from annotator import selectors
 from annotator.api import serializers
-from annotator.api.schema import BAD_PARAMETERS, NOT_FOUND, PAGE_NOT_FOUND
 from annotator.models import Classifier, ImageClass, ValImage
+from common.api_schema import BAD_PARAMETERS, NOT_FOUND, PAGE_NOT_FOUND
 
 
 @extend_schema_view(

@@ -64,7 +64,7 @@ from django.utils import timezone
 from annotator.catalogue import file_name_of, image_number, read_dataset_index
 from annotator.imaging import PictureError, PictureFacts, render_pictures
 from annotator.models import ValImage
-from annotator.progress import ProgressFactory, no_progress
+from common.progress import ProgressFactory, no_progress
 
 # A task for a worker: enough pictures to outweigh the cost of a round trip, few enough to keep
 # the memory of the pipeline small (the window holds BATCH_SIZE x 2 x processes pictures).

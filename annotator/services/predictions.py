@@ -23,7 +23,7 @@ from annotator.prediction_files import (
     is_excluded,
     read_predictions,
 )
-from annotator.progress import ProgressFactory, no_progress
+from common.progress import ProgressFactory, no_progress
 
 POSTGRESQL_ROWS_PER_UPDATE = 1000
 DELETE_BATCH_SIZE = 900  # primary keys per DELETE (SQLite allows 999 parameters by default)

@@ -10,9 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotator.models import ValImage
+from common.api_schema import BAD_REQUEST, error
 from reviews.api.permissions import IsLead
 from reviews.api.serializers import PICTURE_KINDS, picture_url
-from reviews.models import ProblemReason, VerdictValue
 from reviews.services.adjudication import (
     AdjudicationCase,
     AdjudicationQueue,
@@ -21,10 +21,10 @@ from reviews.services.adjudication import (
     adjudication_queue,
     decide_flag,
 )
+from reviews.verdicts import ProblemReason, VerdictValue
 
-BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
-FORBIDDEN = OpenApiResponse(description="Only panel leads adjudicate.")
-NOT_FOUND = OpenApiResponse(description="No such image.")
+FORBIDDEN = error("Only panel leads adjudicate.")
+NOT_FOUND = error("No such image.")
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -7,8 +7,9 @@ from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from reviews.models import ProblemReason, Review, ReviewEvent, ReviewSet, ReviewStatus
+from reviews.models import Review, ReviewEvent, ReviewSet, ReviewStatus
 from reviews.selectors import ReviewTask
+from reviews.verdicts import ProblemReason
 
 PICTURE_KINDS = ("original", "display", "thumbnail")
 

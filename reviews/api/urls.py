@@ -1,13 +1,10 @@
-"""The review workflow API (claim, verdicts, flags, submit, history) and the token endpoint."""
+"""The review workflow API: review sets, claim, verdicts, flags, submit, history."""
 
 from django.urls import path
 
-from annotator.security import ApiLogoutView, ObtainTokenView
-from reviews.api import human_labels, views
+from reviews.api import views
 
 urlpatterns = [
-    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
-    path("auth/logout/", ApiLogoutView.as_view(), name="api-logout"),
     path("review-sets/", views.ReviewSetListView.as_view(), name="review-set-list"),
     path(
         "review-sets/<int:pk>/progress/",
@@ -27,7 +24,4 @@ urlpatterns = [
     path("reviews/<int:pk>/skip/", views.SkipView.as_view(), name="review-skip"),
     path("reviews/<int:pk>/history/", views.HistoryView.as_view(), name="review-history"),
     path("images/<int:number>/reviews/", views.ImageReviewsView.as_view(), name="image-reviews"),
-    path("humans/next/", human_labels.NextBlindImageView.as_view(), name="human-next"),
-    path("humans/skip/", human_labels.SkipBlindTaskView.as_view(), name="human-skip"),
-    path("humans/labels/", human_labels.HumanLabelListView.as_view(), name="human-labels"),
 ]

@@ -25,14 +25,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotator.api.schema import BAD_PARAMETERS, FORBIDDEN, PAGE_NOT_FOUND
 from annotator.catalogue import VALIDATION_IMAGE_COUNT
 from annotator.models import ImageClass, ValImage
-from annotator.rows import by_pk
 from annotator.selectors import ImageFilters, image_list
+from common.api_schema import BAD_PARAMETERS, BAD_REQUEST, FORBIDDEN, PAGE_NOT_FOUND, error
+from common.rows import by_pk
 from reviews.api import serializers as out
 from reviews.api.permissions import IsExpert, LeadsWrite
-from reviews.models import Review, ReviewOrder, ReviewSet, ReviewStatus, VerdictValue
+from reviews.models import Review, ReviewOrder, ReviewSet, ReviewStatus
 from reviews.roles import is_lead
 from reviews.selectors import (
     active_review_sets,
@@ -43,17 +43,17 @@ from reviews.selectors import (
 )
 from reviews.services import reviewing
 from reviews.services.review_sets import create_review_set
+from reviews.verdicts import VerdictValue
 
-NOT_FOUND = OpenApiResponse(description="No such review of yours (or review set, image).")
-CONFLICT = OpenApiResponse(description="The image is not (or no longer) leased to you.")
-CHANGED = OpenApiResponse(
-    description=(
-        "The image is not (or no longer) leased to you; or, with ``code`` "
-        '``"stale_version"``, the review changed after the ``version`` you sent (in another tab '
-        "or through another client): reload it and make the change again. Nothing was saved."
-    )
+NOT_FOUND = error("No such review of yours (or review set, image).")
+# A lead may read any review (the image reviews list, the history), not change another's.
+NOT_YOURS = error("The review belongs to another expert: it is theirs to change.")
+CONFLICT = error("The image is not (or no longer) leased to you.")
+CHANGED = error(
+    "The image is not (or no longer) leased to you; or, with ``code`` "
+    '``"stale_version"``, the review changed after the ``version`` you sent (in another tab '
+    "or through another client): reload it and make the change again. Nothing was saved."
 )
-BAD_REQUEST = OpenApiResponse(description="A rule was broken; ``detail`` says which.")
 MAX_VERSION = 2**31 - 1
 
 
@@ -230,7 +230,7 @@ class ClaimView(ReviewView):
         200: out.ReviewListSerializer(many=True),
         400: BAD_PARAMETERS,
         403: FORBIDDEN,
-        404: OpenApiResponse(description="No such user, or no such page of the list."),
+        404: error("No such user, or no such page of the list."),
     },
 )
 class ReviewListView(generics.ListAPIView):
@@ -309,7 +309,13 @@ class VerdictsView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.VerdictMapSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            200: out.VerdictMapSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
         description=f"Values: {', '.join(VerdictValue.values)}.",
     )
     def put(self, request: Request, pk: int) -> Response:
@@ -338,7 +344,13 @@ class LabelsView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={201: out.AddedLabelSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            201: out.AddedLabelSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         """Add a class that no model proposed; it is then judged like the candidates."""
@@ -356,7 +368,13 @@ class LabelsView(ReviewView):
 class LabelView(ReviewView):
     @extend_schema(
         parameters=[VersionInputSerializer],
-        responses={200: out.VersionSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            200: out.VersionSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
     )
     def delete(self, request: Request, pk: int, label: int) -> Response:
         """Take back a class you added (proposed labels cannot be removed); ``?version=`` as
@@ -384,7 +402,13 @@ class FlagsView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.FlagsSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            200: out.FlagsSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
     )
     def put(self, request: Request, pk: int) -> Response:
         """Flag the image as problematic for these reasons, with a note."""
@@ -411,7 +435,13 @@ class CommentView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.CommentSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            200: out.CommentSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
     )
     def put(self, request: Request, pk: int) -> Response:
         """Replace the review's free comment."""
@@ -424,7 +454,8 @@ class CommentView(ReviewView):
 
 class RenewView(ReviewView):
     @extend_schema(
-        request=None, responses={200: out.LeaseSerializer, 404: NOT_FOUND, 409: CONFLICT}
+        request=None,
+        responses={200: out.LeaseSerializer, 403: NOT_YOURS, 404: NOT_FOUND, 409: CONFLICT},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Extend your lease while the page is open (revives a lapsed one nobody took over)."""
@@ -451,7 +482,13 @@ class SubmitView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: out.SubmittedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            200: out.SubmittedSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         """Finish the review (every label needs a verdict); again after a revision."""
@@ -465,7 +502,13 @@ class SubmitView(ReviewView):
 class SkipView(ReviewView):
     @extend_schema(
         request=VersionInputSerializer,
-        responses={200: out.SkippedSerializer, 400: BAD_REQUEST, 404: NOT_FOUND, 409: CHANGED},
+        responses={
+            200: out.SkippedSerializer,
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+            409: CHANGED,
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         """Hand the image back to the queue for others; you will not be given it again."""

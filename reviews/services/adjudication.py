@@ -13,23 +13,17 @@ from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
 from annotator.models import ImageClass, ValImage
+from reviews import freezing
 from reviews.consensus import consensus_verdict, is_problematic
-from reviews.models import (
-    Adjudication,
-    FlagDecision,
-    ReleaseImage,
-    Review,
-    Verdict,
-    VerdictValue,
-)
+from reviews.models import Adjudication, FlagDecision, Review, Verdict
 from reviews.roles import is_lead
-from reviews.services.releases import published_release_of
+from reviews.verdicts import VerdictValue
 
 
 def _check_decidable(image: ValImage, lead: AbstractBaseUser) -> None:
     if not is_lead(lead):
         raise PermissionDenied("Only panel leads adjudicate.")
-    version = published_release_of(image_id=image.pk)
+    version = freezing.release_of(image_id=image.pk)
     if version is not None:
         raise ValidationError(
             f"{image.file_name} is part of release {version}; its labels can no longer change."
@@ -147,7 +141,7 @@ def _open_flags() -> set[int]:
 def adjudication_queue() -> AdjudicationQueue:
     """Images with a label the experts disagree on and the lead has not decided, or a flag the
     lead has not decided; images that a release labels are left out (they cannot change)."""
-    published = set(ReleaseImage.objects.order_by().values_list("image_id", flat=True))
+    published = set(freezing.frozen_images().values_list("image_id", flat=True))
     labels = {(image, label) for image, label in _open_disagreements() if image not in published}
     flags = _open_flags() - published
     waiting = {image for image, _ in labels} | flags
@@ -228,5 +222,5 @@ def adjudication_case(*, image: ValImage) -> AdjudicationCase:
             )
         },
         flag_decision=FlagDecision.objects.filter(image=image).select_related("decided_by").first(),
-        published_in=published_release_of(image_id=image.pk),
+        published_in=freezing.release_of(image_id=image.pk),
     )

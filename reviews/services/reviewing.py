@@ -16,24 +16,16 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from annotator.catalogue import CLASS_COUNT, file_name_of
-from reviews.models import (
-    ProblemReason,
-    Review,
-    ReviewEvent,
-    ReviewSet,
-    ReviewStatus,
-    Slot,
-    SlotState,
-    Verdict,
-    VerdictValue,
-)
+from common.errors import ConflictError
+from reviews import freezing
+from reviews.models import Review, ReviewEvent, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
 from reviews.roles import is_expert
-from reviews.services.releases import published_release_of
+from reviews.verdicts import ProblemReason, VerdictValue
 
 CLAIM_ATTEMPTS = 8
 
 
-class LeaseError(ValidationError):
+class LeaseError(ConflictError):
     """The image is not (or no longer) leased to this expert: a conflict, not a malformed request."""
 
 
@@ -266,7 +258,7 @@ def _check_editable(
     if review.expert_id != expert.pk:
         raise PermissionDenied("This review belongs to another expert.")
     if review.status == ReviewStatus.SUBMITTED:
-        version = published_release_of(image_id=review.image_id)
+        version = freezing.release_of(image_id=review.image_id)
         if version is not None:
             raise ValidationError(
                 f"{file_name_of(review.image_id)} is part of release {version}: "

@@ -5,7 +5,6 @@ import io
 import pytest
 from PIL import Image
 
-from annotator.demo import DEMO_PICTURES
 from annotator.imaging import (
     PictureError,
     PictureFacts,
@@ -13,6 +12,7 @@ from annotator.imaging import (
     render_picture,
     render_pictures,
 )
+from demo.data import DEMO_PICTURES
 
 SAMPLES = DEMO_PICTURES  # the repo's copies of the shared sample pictures
 LIMIT = 64_000_000

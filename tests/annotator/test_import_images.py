@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from PIL import Image
 
-from annotator.demo import DEMO_PICTURES
 from annotator.models import ValImage
 from annotator.services import pictures
+from demo.data import DEMO_PICTURES
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import pytest
 from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from annotator.demo import DEMO_PICTURES
 from annotator.models import ValImage
+from demo.data import DEMO_PICTURES
+from releases.services.releases import consensus_label_file
 from reviews.models import Adjudication, FlagDecision
 from reviews.services.panel import add_panel_member
-from reviews.services.releases import consensus_label_file
 from reviews.services.review_sets import create_review_set
 from reviews.services.reviewing import claim_next, save_verdicts, set_flags, submit_review
 from tests.browser.conftest import log_in, screenshot

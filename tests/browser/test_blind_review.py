@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator.models import ValImage
+from releases.services.releases import cut_release
 from reviews.services.panel import add_panel_member
-from reviews.services.releases import cut_release
 from reviews.services.review_sets import create_review_set
 from reviews.services.reviewing import claim_next, save_verdicts, submit_review
 from tests.browser.conftest import log_in, screenshot

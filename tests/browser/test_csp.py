@@ -12,7 +12,7 @@ from reviews.services.reviewing import claim_next, save_verdicts, submit_review
 from tests.browser.conftest import SCREENSHOTS, log_in, screenshot
 from tests.browser.test_review import _attach_demo_picture
 from tests.factories import make_candidates, make_user
-from tests.reviews.scoring_fixtures import first_image_of_each_class, make_model, make_release
+from tests.scoring.fixtures import first_image_of_each_class, make_model, make_release
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from reviews.services.panel import add_panel_member
 from tests.browser.conftest import log_in, screenshot
-from tests.reviews.scoring_fixtures import make_release
+from tests.scoring.fixtures import make_release
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from annotator.models import ValImage
-from reviews.models import BlindTask, HumanLabel
 from reviews.services.panel import add_panel_member
+from scoring.models import BlindTask, HumanLabel
 from tests.browser.conftest import log_in, screenshot
 from tests.browser.test_review import _attach_demo_picture
 

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from annotator.catalogue import original_labels
 from reviews.services.panel import add_panel_member
 from tests.browser.conftest import log_in, screenshot
-from tests.reviews.scoring_fixtures import (
+from tests.scoring.fixtures import (
     first_image_of_each_class,
     make_model,
     make_release,

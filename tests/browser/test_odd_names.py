@@ -9,7 +9,7 @@ from annotator.catalogue import original_labels
 from reviews.services.panel import add_panel_member
 from tests.browser.conftest import log_in
 from tests.factories import make_user
-from tests.reviews.scoring_fixtures import (
+from tests.scoring.fixtures import (
     answer,
     first_image_of_each_class,
     make_model,

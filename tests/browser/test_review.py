@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from PIL import Image
 from playwright.sync_api import expect
 
-from annotator.demo import DEMO_PICTURES
 from annotator.models import ImageClass, ValImage
+from demo.data import DEMO_PICTURES
 from reviews.models import Review, ReviewStatus, Slot, Verdict
 from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set

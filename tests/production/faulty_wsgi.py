@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db import connection, connections
 
-from annotator.wsgi import application
+from config.wsgi import application
 from reviews.services import reviewing
 
 MARKER = os.environ.get("FAULT_PAUSE_MARKER")

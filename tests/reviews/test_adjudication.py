@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from releases.services.releases import consensus_label_file, cut_release
 from reviews.consensus import is_problematic
 from reviews.models import Adjudication, FlagDecision
 from reviews.services.adjudication import adjudicate, adjudication_queue, decide_flag
-from reviews.services.releases import consensus_label_file, cut_release
 from reviews.services.reviewing import claim_next, save_verdicts, set_flags, submit_review
 
 pytestmark = pytest.mark.django_db

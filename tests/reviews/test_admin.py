@@ -2,23 +2,22 @@
 what must not change, renames or closes review sets, changes panel membership and unlocks user
 names, and can neither change a release nor give themselves or anyone else more rights."""
 
-import importlib
 from io import StringIO
 
 import pytest
 from axes.models import AccessAttempt
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from reviews.models import Release, ReviewSet
+from releases.models import Release
+from reviews.models import ReviewSet
 from reviews.roles import LEAD_ADMIN_PERMISSIONS, LEADS
 from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set
 from tests.factories import make_user
-from tests.reviews.scoring_fixtures import make_release
+from tests.scoring.fixtures import make_release
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +66,7 @@ def test_a_lead_opens_every_admin_list_it_may_view_and_no_other(lead_client):
 
 def test_a_lead_reads_a_release_but_cannot_change_or_delete_it(lead_client):
     release = make_release("1.0.0")
-    url = f"/admin/reviews/release/{release.pk}/"
+    url = f"/admin/releases/release/{release.pk}/"
 
     page = lead_client.get(f"{url}change/")
     changed = lead_client.post(f"{url}change/", {"version": "6.6.6", "notes": "changed"})
@@ -204,27 +203,12 @@ def test_a_lead_unlocks_a_user_name_by_deleting_its_access_attempt(lead_client):
     assert not AccessAttempt.objects.exists()
 
 
-def test_the_migration_gives_the_leads_group_the_same_permissions_as_a_new_panel(lead_client):
-    leads = Group.objects.get(name=LEADS)
-    leads.permissions.clear()
-    migration = importlib.import_module("reviews.migrations.0010_leads_admin_permissions")
-
-    migration.grant(apps, None)
-
-    granted = {
-        (p.content_type.app_label, p.codename)
-        for p in leads.permissions.select_related("content_type")
-    }
-    assert granted == set(LEAD_ADMIN_PERMISSIONS)
-    assert set(migration.LEAD_ADMIN_PERMISSIONS) == set(LEAD_ADMIN_PERMISSIONS)
-
-
 def test_nobody_changes_or_deletes_a_release_in_the_admin_not_even_a_superuser(client):
     release = make_release("1.0.0")
     client.force_login(make_user(username="root", is_staff=True, is_superuser=True))
 
-    changed = client.post(f"/admin/reviews/release/{release.pk}/change/", {"notes": "x"})
-    deleted = client.post(f"/admin/reviews/release/{release.pk}/delete/", {"post": "yes"})
+    changed = client.post(f"/admin/releases/release/{release.pk}/change/", {"notes": "x"})
+    deleted = client.post(f"/admin/releases/release/{release.pk}/delete/", {"post": "yes"})
 
     assert (changed.status_code, deleted.status_code) == (403, 403)
     assert ReviewSet.objects.count() == 0 and Release.objects.get().notes == ""

@@ -14,16 +14,18 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from agreement.selectors import panel_agreement
 from annotator.models import Candidate, ValImage
-from reviews.agreement_selectors import panel_agreement
-from reviews.models import BlindTask, Release, ReleaseImage, Review, ReviewSet
+from releases.models import Release, ReleaseImage
+from releases.services.releases import consensus_label_file, cut_release
+from reviews.models import Review, ReviewSet
 from reviews.services.adjudication import adjudication_case, adjudication_queue
 from reviews.services.panel import add_panel_member
-from reviews.services.releases import consensus_label_file, cut_release
 from reviews.services.review_sets import create_review_set
 from reviews.services.reviewing import claim_next, save_verdicts, submit_review
+from scoring.models import BlindTask
 from tests.factories import attach_picture
-from tests.reviews.scoring_fixtures import (
+from tests.scoring.fixtures import (
     answer,
     first_image_of_each_class,
     make_model,
@@ -153,9 +155,9 @@ def interim(lead, ada, images):
 
 def release_urls(version: str) -> list[str]:
     return [
-        reverse("panel:release-download", args=[version, "tfds"]),
-        reverse("panel:release-download", args=[version, "jsonl"]),
-        reverse("panel:release-download", args=[version, "csv"]),
+        reverse("release:download", args=[version, "tfds"]),
+        reverse("release:download", args=[version, "jsonl"]),
+        reverse("release:download", args=[version, "csv"]),
         reverse("release:diff", args=[version, version]),
         reverse("release:api-detail", args=[version]),
         reverse("release:api-export", args=[version]) + "?format=csv",
@@ -188,9 +190,9 @@ def test_an_interim_release_is_withheld_from_the_expert_who_can_still_claim_its_
     ):
         assert client.post(url, {"name": "x"}).status_code == 403
     assert client.get(reverse("release:api-list")).json()["results"] == []
-    listing = client.get(reverse("panel:releases")).content.decode()
+    listing = client.get(reverse("release:list")).content.decode()
     assert "Withheld from experts" in listing and "1.0.0" in listing
-    assert reverse("panel:release-download", args=["1.0.0", "csv"]) not in listing
+    assert reverse("release:download", args=["1.0.0", "csv"]) not in listing
     assert release.sha256[:12] not in listing
     latest = client.get(reverse("scores:latest"))
     assert latest.status_code == 200 and "No release you may read yet" in latest.content.decode()
@@ -254,7 +256,7 @@ def test_an_experts_latest_review_is_the_one_that_counts_everywhere(client, lead
     assert result.ratings == 2
     release = cut_release(version="1.0.0", created_by=lead)
     client.force_login(lead)
-    csv = client.get(reverse("panel:release-download", args=[release.version, "csv"]))
+    csv = client.get(reverse("release:download", args=[release.version, "csv"]))
     assert f"{only.file_name},65,65,,,false" in b"".join(csv.streaming_content).decode()
 
 

@@ -4,9 +4,10 @@ review page shell that its script fills through the API."""
 import pytest
 from django.urls import reverse
 
-from reviews.models import ProblemReason, ReviewStatus
+from reviews.models import ReviewStatus
 from reviews.selectors import review_task
 from reviews.services import reviewing
+from reviews.verdicts import ProblemReason
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

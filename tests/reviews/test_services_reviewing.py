@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from reviews.models import ProblemReason, Review, ReviewEvent, ReviewStatus, Slot, SlotState
+from reviews.models import Review, ReviewEvent, ReviewStatus, Slot, SlotState
 from reviews.selectors import review_set_progress, review_task, visible_reviews
 from reviews.services.panel import add_panel_member
 from reviews.services.reviewing import (
@@ -22,6 +22,7 @@ from reviews.services.reviewing import (
     skip_review,
     submit_review,
 )
+from reviews.verdicts import ProblemReason
 
 pytestmark = pytest.mark.django_db
 

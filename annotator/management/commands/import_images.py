@@ -6,8 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from annotator.progress import terminal_progress
 from annotator.services.pictures import PictureImportError, import_pictures
+from common.progress import terminal_progress
 
 
 def positive_int(text: str) -> int:

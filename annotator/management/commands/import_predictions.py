@@ -7,8 +7,8 @@ from django.core.management import BaseCommand, CommandError
 from django.db import transaction
 
 from annotator.prediction_files import FORMATS, PredictionFormatError
-from annotator.progress import terminal_progress
 from annotator.services.predictions import import_predictions
+from common.progress import terminal_progress
 
 
 class Command(BaseCommand):

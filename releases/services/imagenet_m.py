@@ -1,0 +1,173 @@
+"""ImageNet-M candidates: the images of a release that at least k chosen models still get wrong
+after review, and cutting a new release with the lead's pick of them.
+
+A model's top-1 prediction is *still wrong* on an image when it is neither a correct nor an
+unclear label of the release (an unclear label is not held against a model, as in the published
+ImageNet-M). Problematic images are left out, since they are out of the score. An image a model
+has no prediction for does not count against it. Releases are frozen, so the candidates of one
+release are only ever a proposal for the ``imagenet_m`` of a *new* release.
+"""
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from annotator.catalogue import CLASS_COUNT, file_name_of, image_number
+from annotator.models import Classifier, Predictions
+from annotator.prediction_files import IMAGE_NUMBER_DTYPE, LABEL_DTYPE
+from releases.exchange import LabelFile
+from releases.models import Release
+from releases.selectors import release_labels
+from releases.services.releases import cut_release
+
+
+@dataclass(frozen=True)
+class ImagenetMCandidate:
+    number: int
+    wrong_models: list[str]
+
+    @property
+    def file_name(self) -> str:
+        return file_name_of(self.number)
+
+
+def count_still_wrong(
+    numbers: np.ndarray,
+    accepted_images: np.ndarray,
+    accepted_labels: np.ndarray,
+    predictions: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Pure NumPy. For the images ``numbers`` (ascending), whose accepted (correct or unclear)
+    labels are the pairs ``(accepted_images[i], accepted_labels[i])``, and each model's
+    ``(image_numbers ascending, top-1 labels)``: a boolean (models, images) matrix, True where
+    the model's top-1 is not accepted. Missing predictions (absent image, label -1) are False."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    accepted_keys = np.unique(
+        np.asarray(accepted_images, dtype=np.int64) * CLASS_COUNT
+        + np.asarray(accepted_labels, dtype=np.int64)
+    )
+    wrong = np.zeros((len(predictions), len(numbers)), dtype=bool)
+    for row, (model_numbers, top1) in enumerate(predictions):
+        model_numbers = np.asarray(model_numbers, dtype=np.int64)
+        top1 = np.asarray(top1, dtype=np.int64)
+        if not len(model_numbers) or not len(numbers):
+            continue
+        at = np.minimum(np.searchsorted(model_numbers, numbers), len(model_numbers) - 1)
+        present = model_numbers[at] == numbers
+        labels = top1[at]
+        present &= labels >= 0
+        keys = numbers * CLASS_COUNT + labels
+        wrong[row] = present & ~np.isin(keys, accepted_keys)
+    return wrong
+
+
+def _label_arrays(label_file: LabelFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    numbers = np.array(sorted(set(label_file.images) - set(label_file.problematic)), dtype=np.int64)
+    images, labels = [], []
+    for number in numbers.tolist():
+        record = label_file.images[number]
+        for label in record.correct | record.unclear:
+            images.append(number)
+            labels.append(label)
+    return numbers, np.array(images, dtype=np.int64), np.array(labels, dtype=np.int64)
+
+
+def imagenet_m_candidates(
+    *, release: Release, classifiers: Sequence[Classifier], min_wrong: int
+) -> list[ImagenetMCandidate]:
+    """The release's images (problematic ones left out) that at least ``min_wrong`` of the
+    classifiers still get wrong after review, most-missed first, then by number."""
+    if not classifiers:
+        raise ValidationError("Choose at least one model.")
+    if not 1 <= min_wrong <= len(classifiers):
+        raise ValidationError(
+            f"k must be between 1 and the number of models chosen ({len(classifiers)}), "
+            f"not {min_wrong}."
+        )
+    predictions = _top1_predictions(classifiers)
+    numbers, images, labels = _label_arrays(release_labels(release=release))
+    wrong = count_still_wrong(numbers, images, labels, predictions)
+    counts = wrong.sum(axis=0)
+    chosen = np.flatnonzero(counts >= min_wrong)
+    chosen = chosen[np.lexsort((numbers[chosen], -counts[chosen]))]
+    names = [classifier.name for classifier in classifiers]
+    return [
+        ImagenetMCandidate(
+            number=int(numbers[i]),
+            wrong_models=[names[m] for m in np.flatnonzero(wrong[:, i]).tolist()],
+        )
+        for i in chosen.tolist()
+    ]
+
+
+def _top1_predictions(classifiers: Sequence[Classifier]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each classifier's (image numbers, top-1 labels); ValidationError naming those without."""
+    stored = {p.classifier_id: p for p in Predictions.objects.filter(classifier__in=classifiers)}
+    missing = [c.name for c in classifiers if c.pk not in stored]
+    if missing:
+        raise ValidationError(f"No predictions are stored for {', '.join(missing)}.")
+    predictions = []
+    for classifier in classifiers:
+        row = stored[classifier.pk]
+        labels = np.frombuffer(bytes(row.labels), dtype=LABEL_DTYPE)
+        predictions.append(
+            (
+                np.frombuffer(bytes(row.image_numbers), dtype=IMAGE_NUMBER_DTYPE),
+                labels.reshape(-1, classifier.top_k)[:, 0],
+            )
+        )
+    return predictions
+
+
+def hardest_images(
+    *, label_file: LabelFile, classifiers: Sequence[Classifier], count: int
+) -> list[int]:
+    """The ``count`` scored images that most of the classifiers get wrong (then by number): a
+    stand-in ImageNet-M where no panel picked one."""
+    if not classifiers:
+        return []
+    numbers, images, labels = _label_arrays(label_file)
+    wrong = count_still_wrong(numbers, images, labels, _top1_predictions(classifiers))
+    misses = wrong.sum(axis=0)
+    order = np.lexsort((numbers, -misses))[:count]
+    return sorted(numbers[order].tolist())
+
+
+def parse_imagenet_m(file_names: Sequence[str]) -> list[int]:
+    """Image numbers of ImageNet-M file names; ValidationError naming an unknown or repeated one."""
+    numbers: list[int] = []
+    for name in file_names:
+        number = image_number(name.strip())
+        if number is None:
+            raise ValidationError(f"imagenet_m: {name!r} is not a validation image file name.")
+        if number in numbers:
+            raise ValidationError(f"imagenet_m: {name} is listed twice.")
+        numbers.append(number)
+    return numbers
+
+
+@transaction.atomic
+def cut_release_with_imagenet_m(
+    *, version: str, created_by: AbstractBaseUser, notes: str = "", imagenet_m: Sequence[str] = ()
+) -> "Release":
+    """Cut a release from the consensus with the lead's ImageNet-M pick (file names). Every
+    picked image must be labelled by the new release (the TFDS builder reads ImageNet-M as a
+    slice of the labelled images); otherwise nothing is written."""
+    numbers = parse_imagenet_m(imagenet_m)
+    release = cut_release(version=version, created_by=created_by, notes=notes, imagenet_m=numbers)
+    if numbers:
+        # Not read_label_file: it refuses exactly this file, and we want the names of all.
+        labelled = json.loads(bytes(release.exchange))["initial_annots"]
+        outside = [number for number in numbers if file_name_of(number) not in labelled]
+        if outside:
+            raise ValidationError(
+                f"imagenet_m: {', '.join(file_name_of(n) for n in outside[:5])} "
+                f"{'has' if len(outside) == 1 else 'have'} no consensus labels, so cannot be in "
+                "ImageNet-M."
+            )
+    return release

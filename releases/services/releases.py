@@ -1,0 +1,302 @@
+"""Versioned releases: cut from the consensus or imported from an exchange file, frozen and
+checksummed; exports read the stored canonical file."""
+
+import hashlib
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotator.models import Candidate
+from releases.diff import ReleaseDiff, diff_label_files
+from releases.exchange import (
+    ImageLabels,
+    LabelFile,
+    LabelFileError,
+    ProblemRecord,
+    read_label_file,
+)
+from releases.exports import stored_exports
+from releases.models import Release, ReleaseImage
+from releases.selectors import release_labels
+from releases.versions import validate_version
+from reviews.consensus import consensus_verdict, is_problematic
+from reviews.models import (
+    Adjudication,
+    FlagDecision,
+    Review,
+    ReviewEvent,
+    ReviewSet,
+    ReviewStatus,
+    Slot,
+    SlotState,
+    Verdict,
+)
+from reviews.verdicts import ProblemReason, VerdictValue
+
+RELEASE_IMAGE_BATCH = 5000
+
+
+def _check_version(version: str) -> str:
+    version = version.strip()
+    validate_version(version)
+    if Release.objects.filter(version=version).exists():
+        raise ValidationError(f"Release {version} exists already; releases are never replaced.")
+    return version
+
+
+def _store(*, label_file: LabelFile, version: str, notes: str, source: str, created_by) -> Release:
+    exports = stored_exports(label_file)
+    release = Release.objects.create(
+        version=version,
+        notes=notes.strip(),
+        source=source,
+        created_by=created_by,
+        sha256=hashlib.sha256(exports["exchange"]).hexdigest(),
+        **exports,
+        image_count=len(label_file.images),
+        problematic_count=len(label_file.problematic),
+        imagenet_m_count=len(label_file.imagenet_m),
+    )
+    numbers = sorted(set(label_file.images) | set(label_file.problematic))
+    ReleaseImage.objects.bulk_create(
+        (ReleaseImage(release=release, image_id=number) for number in numbers),
+        batch_size=RELEASE_IMAGE_BATCH,
+    )
+    return release
+
+
+@transaction.atomic
+def import_release(
+    *,
+    data: bytes | str,
+    version: str,
+    source: str,
+    notes: str = "",
+    created_by: AbstractBaseUser | None = None,
+) -> tuple[Release, LabelFile]:
+    """Make a release of an exchange file (the published 3.0.0 file, say). Raises
+    ValidationError for a bad version and LabelFileError for a bad file; writes nothing then."""
+    version = _check_version(version)
+    label_file = read_label_file(data)
+    if not label_file.images:
+        raise LabelFileError("the file labels no image")
+    release = _store(
+        label_file=label_file, version=version, notes=notes, source=source, created_by=created_by
+    )
+    return release, label_file
+
+
+def consensus_label_file(*, imagenet_m: list[int] | None = None) -> LabelFile:
+    """The consensus of the reviews that count (each expert's latest submitted review of an
+    image, ``Review.objects.counted()``) with the lead's adjudications and flag decisions, by
+    the rule in ``reviews.consensus``."""
+    verdicts: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    flags: dict[int, list[Review]] = defaultdict(list)
+    reviews = Review.objects.counted().select_related("expert").prefetch_related("verdicts")
+    for review in reviews.order_by("image_id", "submitted_at"):
+        for verdict in review.verdicts.all():
+            verdicts[review.image_id][verdict.label_id].append(verdict.value)
+        if review.problem_reasons:
+            flags[review.image_id].append(review)
+    adjudicated = {
+        (image, label): value
+        for image, label, value in Adjudication.objects.order_by().values_list(
+            "image_id", "label_id", "value"
+        )
+    }
+    decisions = {decision.image_id: decision for decision in FlagDecision.objects.order_by()}
+    images = {}
+    for number, labels in verdicts.items():
+        sets: dict[str, set[int]] = {value: set() for value in VerdictValue}
+        for label, values in labels.items():
+            decided = consensus_verdict(values, adjudicated.get((number, label)))
+            if decided:
+                sets[decided].add(label)
+        images[number] = ImageLabels(
+            number,
+            frozenset(sets[VerdictValue.CORRECT]),
+            frozenset(sets[VerdictValue.UNCLEAR]),
+            frozenset(sets[VerdictValue.WRONG]),
+        )
+    problematic = {}
+    for number, flagged in flags.items():
+        decision = decisions.get(number)
+        if is_problematic(flagged=True, lead_confirmed=decision.confirmed if decision else None):
+            problematic[number] = _problem_record(flagged, decision)
+    return LabelFile(
+        images=images,
+        problematic=problematic,
+        imagenet_m=sorted(imagenet_m or []),
+    )
+
+
+def _problem_record(flagged: list[Review], decision: FlagDecision | None = None) -> ProblemRecord:
+    labels = dict(ProblemReason.choices)
+    reasons = []
+    for review in flagged:
+        text = "; ".join(labels[reason] for reason in review.problem_reasons)
+        reasons.append(f"{text}: {review.problem_note}" if review.problem_note else text)
+    if decision is not None and decision.note:
+        reasons.append(f"lead: {decision.note}")
+    first, last = flagged[0], flagged[-1]
+    # A confirmed flag was last reviewed when the lead confirmed it.
+    reviewed = decision.decided_at if decision is not None else last.submitted_at
+    return ProblemRecord(
+        reason=" | ".join(reasons),
+        reviewer=", ".join(review.expert.get_username() for review in flagged),
+        server_username=first.expert.get_username(),
+        time_marked=first.submitted_at.isoformat(),
+        time_reviewed=reviewed.isoformat(),
+    )
+
+
+@transaction.atomic
+def cut_release(
+    *,
+    version: str,
+    created_by: AbstractBaseUser,
+    notes: str = "",
+    imagenet_m: list[int] | None = None,
+) -> Release:
+    """Freeze the current consensus as a release."""
+    version = _check_version(version)
+    if not Review.objects.filter(status=ReviewStatus.SUBMITTED).exists():
+        raise ValidationError("Nothing has been reviewed yet: a release needs submitted reviews.")
+    label_file = consensus_label_file(imagenet_m=imagenet_m)
+    return _store(
+        label_file=label_file,
+        version=version,
+        notes=notes,
+        source="consensus",
+        created_by=created_by,
+    )
+
+
+def diff_releases(*, before: Release, after: Release) -> ReleaseDiff:
+    return diff_label_files(release_labels(release=before), release_labels(release=after))
+
+
+# Seeding the consensus from an exchange file (``import_labels --as-verdicts``)
+
+SEED_BATCH = 2000
+_REASON_WORDS = (
+    (ProblemReason.ARTWORK, ("art", "drawing", "painting", "sketch", "cartoon", "render")),
+    (ProblemReason.EDITED, ("edit",)),
+    (ProblemReason.INAPPROPRIATE, ("inappropriate", "nsfw", "offensive")),
+)
+
+
+def _reason_code(text: str) -> str:
+    lowered = text.lower()
+    for code, words in _REASON_WORDS:
+        if any(word in lowered for word in words):
+            return code
+    return ProblemReason.ORIGINAL_LABEL
+
+
+@transaction.atomic
+def seed_consensus(*, data: bytes | str, source: str, label: str) -> tuple[ReviewSet, LabelFile]:
+    """Seed the consensus with an exchange file so experts can revise it: a review set named
+    "imported: SOURCE (LABEL)" with overlap 1 and, per image, one submitted review by the
+    system user "imported:SOURCE" holding the file's verdicts, and its problematic record as a
+    flag (the file's reason verbatim as the note). All or nothing; raises LabelFileError or
+    ValidationError and writes nothing then."""
+    label_file = read_label_file(data)
+    numbers = sorted(set(label_file.images) | set(label_file.problematic))
+    if not numbers:
+        raise LabelFileError("the file labels no image")
+    name = f"imported: {source} ({label})"[:200]
+    if ReviewSet.objects.filter(name=name).exists():
+        raise ValidationError(f"Review set “{name}” exists already: this file was seeded before.")
+    username = f"imported:{source}"[:150]
+    system_user, _ = get_user_model().objects.get_or_create(
+        username=username, defaults={"is_active": False}
+    )
+    if system_user.has_usable_password():
+        system_user.set_unusable_password()
+        system_user.save(update_fields=["password"])
+    now = timezone.now()
+    review_set = ReviewSet.objects.create(
+        name=name,
+        description=f"The labels of {source} ({label}), imported as one review per image.",
+        overlap=1,
+        is_active=False,  # nothing left to hand out: every slot is done
+        created_by=system_user,
+        image_count=len(numbers),
+    )
+    Slot.objects.bulk_create(
+        (
+            Slot(
+                review_set=review_set,
+                image_id=number,
+                number=0,
+                position=position,
+                state=SlotState.DONE,
+                expert=system_user,
+            )
+            for position, number in enumerate(numbers)
+        ),
+        batch_size=SEED_BATCH,
+    )
+    reviews = []
+    for number in numbers:
+        record = label_file.problematic.get(number)
+        reviews.append(
+            Review(
+                review_set=review_set,
+                image_id=number,
+                expert=system_user,
+                status=ReviewStatus.SUBMITTED,
+                problem_reasons=[_reason_code(record.reason)] if record else [],
+                problem_note=record.reason if record else "",
+                comment=(
+                    f"Imported from {source}: flagged by {record.reviewer} "
+                    f"({record.server_username}), marked {record.time_marked}, "
+                    f"reviewed {record.time_reviewed}."
+                    if record
+                    else f"Imported from {source}."
+                ),
+                started_at=now,
+                submitted_at=now,
+            )
+        )
+    reviews = Review.objects.bulk_create(reviews, batch_size=SEED_BATCH)
+    if any(review.pk is None for review in reviews):  # databases that return no keys
+        by_image = dict(Review.objects.filter(review_set=review_set).values_list("image_id", "pk"))
+        review_ids = [by_image[number] for number in numbers]
+    else:
+        review_ids = [review.pk for review in reviews]
+    proposed = set(
+        Candidate.objects.filter(image_id__in=label_file.images).values_list("image_id", "label_id")
+    )
+
+    def verdicts():
+        for number, review_id in zip(numbers, review_ids, strict=True):
+            labels = label_file.images.get(number)
+            if labels is None:
+                continue
+            for value in VerdictValue:
+                # ImageLabels names its sets after the verdict values.
+                for label in sorted(getattr(labels, value)):
+                    yield Verdict(
+                        review_id=review_id,
+                        label_id=label,
+                        value=value,
+                        added=(number, label) not in proposed,
+                    )
+
+    Verdict.objects.bulk_create(verdicts(), batch_size=SEED_BATCH)
+    ReviewEvent.objects.bulk_create(
+        (
+            ReviewEvent(
+                review_id=review_id, actor=system_user, action="import", after={"source": source}
+            )
+            for review_id in review_ids
+        ),
+        batch_size=SEED_BATCH,
+    )
+    return review_set, label_file

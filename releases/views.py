@@ -1,0 +1,191 @@
+"""Release pages beyond the list: the diff of two releases, picking the two to compare, and the
+lead's form to cut a release from the consensus (the list itself is ``release:list``)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from annotator.catalogue import file_name_of
+from annotator.models import ImageClass
+from releases import selectors
+from releases.exports import EXPORT_FORMATS, export_response
+from releases.models import Release
+from releases.services.imagenet_m import cut_release_with_imagenet_m
+from releases.services.releases import diff_releases
+from releases.versions import VERSION_MAX_LENGTH, is_version, validate_version
+from reviews.roles import is_lead
+
+IMAGES_PER_PAGE = 100
+TOP_CLASSES = 50
+
+
+class CutReleaseForm(forms.Form):
+    version = forms.CharField(
+        max_length=VERSION_MAX_LENGTH,
+        validators=[validate_version],
+        help_text="MAJOR.MINOR.PATCH in ASCII digits, e.g. 4.0.0.",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    imagenet_m = forms.CharField(
+        label="ImageNet-M",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="File names, one a line or separated by spaces (optional).",
+    )
+
+    def clean_imagenet_m(self) -> list[str]:
+        return self.cleaned_data["imagenet_m"].split()
+
+
+def _releases_page(request: HttpRequest, cut_form: CutReleaseForm, status: int = 200):
+    listing = selectors.release_list(viewer=request.user)
+    return render(
+        request,
+        "releases/releases.html",
+        {
+            "releases": listing.readable,
+            "withheld": listing.withheld,
+            "formats": list(EXPORT_FORMATS),
+            "cut_form": cut_form,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def cut(request: HttpRequest) -> HttpResponse:
+    """Freeze the current consensus as a new release (leads only)."""
+    if not is_lead(request.user):
+        raise PermissionDenied("Only panel leads cut releases.")
+    form = CutReleaseForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            release = cut_release_with_imagenet_m(
+                version=data["version"],
+                notes=data["notes"],
+                imagenet_m=data["imagenet_m"],
+                created_by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Release {release.version} cut: {release.image_count:,} images, "
+                f"{release.problematic_count:,} problematic, sha256 {release.sha256[:12]}…",
+            )
+            return redirect("release:list")
+    return _releases_page(request, form, status=400)
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """The two-select form on the release list lands here and goes on to the diff page."""
+    before, after = request.GET.get("before", ""), request.GET.get("after", "")
+    if not before or not after:
+        messages.error(request, "Pick two releases to compare.")
+        return redirect("release:list")
+    if not (is_version(before, strict=False) and is_version(after, strict=False)):
+        raise Http404("No such release.")
+    return redirect("release:diff", before=before, after=after)
+
+
+@login_required
+def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
+    """Per image, the labels that moved from release ``before`` to ``after``; problematic and
+    ImageNet-M changes; changed labels per class."""
+    old = get_object_or_404(Release, version=before)
+    new = get_object_or_404(Release, version=after)
+    for release in (old, new):
+        selectors.check_release_readable(viewer=request.user, release=release)
+    changes = diff_releases(before=old, after=new)
+    names = {index: names[0] for index, names in ImageClass.objects.values_list("index", "names")}
+
+    by_image: dict[int, list] = {}
+    for move in changes.moves:
+        by_image.setdefault(move.number, []).append(move)
+    page = Paginator(sorted(by_image), IMAGES_PER_PAGE).get_page(request.GET.get("page"))
+    images = [
+        {
+            "number": number,
+            "file_name": file_name_of(number),
+            "moves": [
+                {
+                    "label": move.label,
+                    "name": names.get(move.label, str(move.label)),
+                    "before": move.before,
+                    "after": move.after,
+                }
+                for move in by_image[number]
+            ],
+        }
+        for number in page.object_list
+    ]
+    per_class = [
+        {"label": label, "name": names.get(label, str(label)), "count": count}
+        for label, count in list(changes.per_class.items())[:TOP_CLASSES]
+    ]
+
+    def listed(numbers: list[int]) -> list[dict]:
+        return [{"number": n, "file_name": file_name_of(n)} for n in numbers]
+
+    return render(
+        request,
+        "releases/release_diff.html",
+        {
+            "before": old,
+            "after": new,
+            "releases": selectors.readable_releases(viewer=request.user),
+            "diff": changes,
+            "changed_labels": len(changes.moves),
+            "changed_images": len(by_image),
+            "page": page,
+            "images": images,
+            "per_class": per_class,
+            "class_count": len(changes.per_class),
+            "flag_changes": [
+                ("Problematic, added", listed(changes.problematic_added)),
+                ("Problematic, removed", listed(changes.problematic_removed)),
+                ("ImageNet-M, added", listed(changes.imagenet_m_added)),
+                ("ImageNet-M, removed", listed(changes.imagenet_m_removed)),
+                ("Images added", listed(changes.images_added)),
+                ("Images removed", listed(changes.images_removed)),
+            ],
+        },
+    )
+
+
+@login_required
+def releases(request: HttpRequest) -> HttpResponse:
+    """The releases the user may read (leads and researchers: all; experts: see
+    ``reviews.selectors.RELEASE_WITHHELD``), with their downloads."""
+    listing = selectors.release_list(viewer=request.user)
+    return render(
+        request,
+        "releases/releases.html",
+        {
+            "releases": listing.readable,
+            "withheld": listing.withheld,
+            "formats": list(EXPORT_FORMATS),
+        },
+    )
+
+
+@login_required
+def release_download(
+    request: HttpRequest, version: str, export_format: str
+) -> StreamingHttpResponse:
+    """A release export, streamed in chunks rather than built whole for the response."""
+    if export_format not in EXPORT_FORMATS:
+        raise Http404(f"No export format {export_format}")
+    release = get_object_or_404(Release, version=version)
+    selectors.check_release_readable(viewer=request.user, release=release)
+    return export_response(release=release, export_format=export_format)
