@@ -159,38 +159,35 @@ def settled(path: str = "") -> Q:
     return Q(frozen) & ~Q(**{f"{prefix}image_id__in": images_under_review()})
 
 
-def panel_agreement(
-    *,
-    review_set: ReviewSet | None = None,
-    unclear: str = "keep",
-    viewer: AbstractBaseUser | None = None,
-) -> PanelAgreement:
-    """Fleiss' kappa and Krippendorff's alpha overall and per original class, pairwise Cohen's
-    kappa, each expert's agreement with the consensus and median seconds per image, over the
-    reviews that count (``Review.objects.counted()``: each expert's latest submitted review of
-    an image) of ``review_set`` (of every set when None).
+def _scope_of(viewer: AbstractBaseUser | None) -> str:
+    """The scope rule of blind review: a viewer who is not a lead reads figures over settled
+    reviews only (SETTLED); a lead, or no viewer (the lead's whole view), over every review that
+    counts (EVERYTHING)."""
+    return SETTLED if viewer is not None and not is_lead(viewer) else EVERYTHING
 
-    ``unclear`` is "keep", "wrong" or "missing" (see :func:`agreement.statistics.merge_unclear`);
-    the consensus (the experts' verdicts as given, with the lead's adjudication where they
-    disagree) is recoded the same way.
 
-    Blind review: a ``viewer`` who is not a lead gets figures over :func:`settled` reviews only,
-    their own row of ``experts`` and no pairwise kappa, so that nothing they read moves with a
-    verdict they may not see (flipping one's own verdict and reading the figures again must not
-    tell another expert's verdict). None (the default) is the lead's whole view.
-    """
-    if unclear not in UNCLEAR_TREATMENTS:
-        raise ValueError(f"unclear must be one of {', '.join(UNCLEAR_TREATMENTS)}, not {unclear!r}")
-    blind = viewer is not None and not is_lead(viewer)
-    # The reviews that count decide (one reader, ``Review.objects.counted()``); the verdicts
-    # are read through their one join to the review and kept below only when their review
-    # counts, which spares evaluating that reader a second time inside the verdicts' query.
+@dataclass(frozen=True)
+class _Counted:
+    """The reviews that count and their verdicts, as arrays (no model instances)."""
+
+    reviews: np.ndarray  # (expert, image, original class) of each review, by review id
+    seconds: np.ndarray  # the seconds spent on each review, in the same order
+    verdicts: np.ndarray  # (expert, image, label, code) of each verdict of those reviews
+
+
+def _counted_verdicts(*, review_set: ReviewSet | None, scope: str) -> _Counted:
+    """Read the reviews that count of ``review_set`` (of every set when None), settled ones
+    only in the SETTLED scope, and the verdicts given in them, in two statements.
+
+    The reviews that count decide (one reader, ``Review.objects.counted()``); the verdicts are
+    read through their one join to the review and kept here only when their review counts,
+    which spares evaluating that reader a second time inside the verdicts' query."""
     reviews = Review.objects.counted()
     verdicts = Verdict.objects.filter(review__status=ReviewStatus.SUBMITTED)
     if review_set is not None:
         reviews = reviews.filter(review_set=review_set)
         verdicts = verdicts.filter(review__review_set=review_set)
-    if blind:
+    if scope == SETTLED:
         reviews = reviews.filter(settled())
         verdicts = verdicts.filter(settled("review"))
 
@@ -217,16 +214,35 @@ def panel_agreement(
     place = np.minimum(np.searchsorted(review_ids, given[:, 0]), max(len(review_ids) - 1, 0))
     counts = review_ids[place] == given[:, 0] if len(review_ids) else np.zeros(len(given), bool)
     given, place = given[counts], place[counts]
-    # (expert, image, label, code) of every verdict that counts.
     verdict_rows = np.column_stack([review_rows[place, 0], review_rows[place, 1], given[:, 1:]])
+    return _Counted(reviews=review_rows, seconds=seconds, verdicts=verdict_rows)
 
+
+@dataclass(frozen=True)
+class _Ratings:
+    """The (experts, items) ratings matrix and the positions that tie it to experts, images
+    and classes. An item is (image, label), kept as ``image * 1000 + label`` (labels are class
+    indices below 1000)."""
+
+    ratings: np.ndarray  # codes, agreement.MISSING where the expert gave no verdict
+    expert_ids: np.ndarray  # the experts, sorted: the rows of ``ratings``
+    review_expert: np.ndarray  # each review's expert, as a row of ``ratings``
+    item_ids: np.ndarray  # the items, sorted: the columns of ``ratings``
+    image_numbers: np.ndarray  # the images reviewed, sorted
+    image_class: np.ndarray  # their original classes
+    class_ids: np.ndarray  # the original classes, sorted
+    item_group: np.ndarray  # each item's original class, as a position in ``class_ids``
+
+
+def _ratings_matrix(counted: _Counted) -> _Ratings:
+    """Build the ratings matrix of the counted verdicts and group its items by the original
+    class of their image."""
+    review_rows, verdict_rows = counted.reviews, counted.verdicts
     expert_ids, review_expert = np.unique(review_rows[:, 0], return_inverse=True)
-    experts = len(expert_ids)
-    # An item is (image, label); labels are class indices below 1000.
     item_keys = verdict_rows[:, 1] * 1000 + verdict_rows[:, 2]
     item_ids, item_index = np.unique(item_keys, return_inverse=True)
     verdict_expert = np.searchsorted(expert_ids, verdict_rows[:, 0])
-    ratings = np.full((experts, len(item_ids)), agreement.MISSING, dtype=np.int64)
+    ratings = np.full((len(expert_ids), len(item_ids)), agreement.MISSING, dtype=np.int64)
     # One review counts per expert and image, so each (expert, item) has one verdict at most.
     ratings[verdict_expert, item_index] = verdict_rows[:, 3]
 
@@ -235,9 +251,21 @@ def panel_agreement(
     item_images = item_ids // 1000
     item_class = image_class[np.searchsorted(image_numbers, item_images)]
     class_ids, item_group = np.unique(item_class, return_inverse=True)
-    item_group = item_group.reshape(-1)
+    return _Ratings(
+        ratings=ratings,
+        expert_ids=expert_ids,
+        review_expert=review_expert,
+        item_ids=item_ids,
+        image_numbers=image_numbers,
+        image_class=image_class,
+        class_ids=class_ids,
+        item_group=item_group.reshape(-1),
+    )
 
-    # The lead's decisions on labels where the experts disagree, by item position.
+
+def _adjudicated_items(item_ids: np.ndarray) -> dict[int, str]:
+    """The lead's decisions on labels where the experts disagree, by item position (decisions
+    on items outside the matrix are left out)."""
     adjudicated = {}
     for image, label, value in Adjudication.objects.order_by().values_list(
         "image_id", "label_id", "value"
@@ -245,31 +273,29 @@ def panel_agreement(
         position = int(np.searchsorted(item_ids, image * 1000 + label))
         if position < len(item_ids) and item_ids[position] == image * 1000 + label:
             adjudicated[position] = value
-    reference = consensus_codes(ratings, adjudicated)
-    merged = agreement.merge_unclear(ratings, into=unclear)
-    reference = agreement.merge_unclear(reference[None, :], into=unclear)[0]
-    counts = agreement.ratings_to_counts(merged)
+    return adjudicated
+
+
+def _expert_figures(
+    counted: _Counted, matrix: _Ratings, merged: np.ndarray, reference: np.ndarray
+) -> list[ExpertAgreement]:
+    """Per expert: reviews, verdicts, agreement with the consensus (``reference``) over the
+    items that have one, and the median seconds per image over reviews with time recorded."""
+    experts = len(matrix.expert_ids)
     with_consensus = agreement.agreement_with_reference(merged, reference)
     compared = np.count_nonzero((merged >= 0) & (reference >= 0)[None, :], axis=1)
-    pairwise = agreement.pairwise_cohen(merged)
-    class_kappa = agreement.fleiss_kappa_by_group(counts, item_group, n_groups=len(class_ids))
-    class_alpha = agreement.krippendorff_alpha_nominal_by_group(
-        merged, item_group, n_groups=len(class_ids)
-    )
-    class_items = np.bincount(item_group, minlength=len(class_ids))
-    class_images = np.bincount(np.searchsorted(class_ids, image_class), minlength=len(class_ids))
-
     users = dict(
         get_user_model()
-        .objects.filter(pk__in=expert_ids.tolist())
+        .objects.filter(pk__in=matrix.expert_ids.tolist())
         .values_list("pk", get_user_model().USERNAME_FIELD)
     )
-    review_counts = np.bincount(review_expert, minlength=experts)
-    verdict_counts = np.count_nonzero(ratings >= 0, axis=1)
-    expert_rows = []
-    for position, expert_id in enumerate(expert_ids.tolist()):
-        spent = seconds[(review_expert == position) & (seconds > 0)]
-        expert_rows.append(
+    review_counts = np.bincount(matrix.review_expert, minlength=experts)
+    verdict_counts = np.count_nonzero(matrix.ratings >= 0, axis=1)
+    seconds = counted.seconds
+    rows = []
+    for position, expert_id in enumerate(matrix.expert_ids.tolist()):
+        spent = seconds[(matrix.review_expert == position) & (seconds > 0)]
+        rows.append(
             ExpertAgreement(
                 expert_id=expert_id,
                 username=users.get(expert_id, str(expert_id)),
@@ -280,36 +306,84 @@ def panel_agreement(
                 median_seconds=float(np.median(spent)) if spent.size else None,
             )
         )
+    return rows
+
+
+def _class_figures(
+    matrix: _Ratings, merged: np.ndarray, counts: np.ndarray
+) -> list[ClassAgreement]:
+    """Fleiss' kappa and Krippendorff's alpha per original class, with its images and items,
+    by class index."""
+    groups = len(matrix.class_ids)
+    kappa = agreement.fleiss_kappa_by_group(counts, matrix.item_group, n_groups=groups)
+    alpha = agreement.krippendorff_alpha_nominal_by_group(
+        merged, matrix.item_group, n_groups=groups
+    )
+    items = np.bincount(matrix.item_group, minlength=groups)
+    images = np.bincount(np.searchsorted(matrix.class_ids, matrix.image_class), minlength=groups)
     names = {
         index: (wnid, labels[0] if labels else wnid)
         for index, wnid, labels in ImageClass.objects.filter(
-            index__in=class_ids.tolist()
+            index__in=matrix.class_ids.tolist()
         ).values_list("index", "wnid", "names")
     }
-    classes = [
+    return [
         ClassAgreement(
             index=index,
             wnid=names.get(index, ("", ""))[0],
             name=names.get(index, ("", str(index)))[1],
-            images=int(class_images[position]),
-            items=int(class_items[position]),
-            kappa=float(class_kappa[position]),
-            alpha=float(class_alpha[position]),
+            images=int(images[position]),
+            items=int(items[position]),
+            kappa=float(kappa[position]),
+            alpha=float(alpha[position]),
         )
-        for position, index in enumerate(class_ids.tolist())
+        for position, index in enumerate(matrix.class_ids.tolist())
     ]
+
+
+def panel_agreement(
+    *,
+    review_set: ReviewSet | None = None,
+    unclear: str = "keep",
+    viewer: AbstractBaseUser | None = None,
+) -> PanelAgreement:
+    """Fleiss' kappa and Krippendorff's alpha overall and per original class, pairwise Cohen's
+    kappa, each expert's agreement with the consensus and median seconds per image, over the
+    reviews that count (``Review.objects.counted()``: each expert's latest submitted review of
+    an image) of ``review_set`` (of every set when None).
+
+    ``unclear`` is "keep", "wrong" or "missing" (see :func:`agreement.statistics.merge_unclear`);
+    the consensus (the experts' verdicts as given, with the lead's adjudication where they
+    disagree) is recoded the same way.
+
+    Blind review: a ``viewer`` who is not a lead gets figures over :func:`settled` reviews only,
+    their own row of ``experts`` and no pairwise kappa, so that nothing they read moves with a
+    verdict they may not see (flipping one's own verdict and reading the figures again must not
+    tell another expert's verdict). None (the default) is the lead's whole view.
+    """
+    if unclear not in UNCLEAR_TREATMENTS:
+        raise ValueError(f"unclear must be one of {', '.join(UNCLEAR_TREATMENTS)}, not {unclear!r}")
+    scope = _scope_of(viewer)
+    counted = _counted_verdicts(review_set=review_set, scope=scope)
+    matrix = _ratings_matrix(counted)
+    reference = consensus_codes(matrix.ratings, _adjudicated_items(matrix.item_ids))
+    merged = agreement.merge_unclear(matrix.ratings, into=unclear)
+    reference = agreement.merge_unclear(reference[None, :], into=unclear)[0]
+    counts = agreement.ratings_to_counts(merged)
+    experts = _expert_figures(counted, matrix, merged, reference)
+    classes = _class_figures(matrix, merged, counts)
+    blind = scope == SETTLED
     return PanelAgreement(
         review_set=review_set,
         unclear=unclear,
-        images=len(image_numbers),
-        items=len(item_ids),
+        images=len(matrix.image_numbers),
+        items=len(matrix.item_ids),
         ratings=int(np.count_nonzero(merged >= 0)),
         kappa=agreement.fleiss_kappa(counts),
         alpha=agreement.krippendorff_alpha_nominal(merged),
-        experts=[row for row in expert_rows if row.expert_id == viewer.pk]
-        if blind
-        else expert_rows,
-        pairwise=[] if blind else pairwise.tolist(),
+        # Blind review: an expert's own row only, and no pairwise kappa (see the docstring).
+        experts=[row for row in experts if row.expert_id == viewer.pk] if blind else experts,
+        pairwise=[] if blind else agreement.pairwise_cohen(merged).tolist(),
         classes=classes,
-        scope=SETTLED if blind else EVERYTHING,
+        scope=scope,
     )

@@ -9,6 +9,11 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(
         required=False, help_text="What went wrong; field errors are keyed by field instead."
     )
+    code = serializers.CharField(
+        required=False,
+        help_text='Set on two refusals a client acts on: "stale_version" (409: reload, then '
+        'change again) and "not_authenticated" (403: log in again).',
+    )
 
     class Meta:
         ref_name = "Error"

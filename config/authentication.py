@@ -25,20 +25,27 @@ from reviews.roles import remember_groups
 
 @functools.cache
 def _token_user_and_groups() -> str:
+    """The statement, built on first use (the user model is known once the apps are loaded),
+    with every table and column name from the models' ``_meta``."""
     quote = connection.ops.quote_name
     user_model = get_user_model()
-    user_pk = quote(user_model._meta.pk.column)
+    token, user, group = Token._meta, user_model._meta, Group._meta
     membership = user_model.groups.through._meta
-    member = quote(membership.get_field(user_model._meta.model_name).column)
-    group = quote(membership.get_field("group").column)
-    columns = ", ".join(f"u.{quote(f.column)}" for f in user_model._meta.concrete_fields)
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    user_pk = quote(user.pk.column)
+    columns = ", ".join(f"u.{quote(f.column)}" for f in user.concrete_fields)
     return (
-        f"SELECT {columns}, t.{quote('created')}, g.{quote('name')}"
-        f" FROM {quote(Token._meta.db_table)} t"
-        f" JOIN {quote(user_model._meta.db_table)} u ON u.{user_pk} = t.{quote('user_id')}"
-        f" LEFT JOIN {quote(membership.db_table)} m ON m.{member} = u.{user_pk}"
-        f" LEFT JOIN {quote(Group._meta.db_table)} g ON g.{quote('id')} = m.{group}"
-        f" WHERE t.{quote('key')} = %s"
+        f"SELECT {columns}, t.{column(token, 'created')}, g.{column(group, 'name')}"
+        f" FROM {quote(token.db_table)} t"
+        f" JOIN {quote(user.db_table)} u ON u.{user_pk} = t.{column(token, 'user')}"
+        f" LEFT JOIN {quote(membership.db_table)} m"
+        f" ON m.{column(membership, user.model_name)} = u.{user_pk}"
+        f" LEFT JOIN {quote(group.db_table)} g"
+        f" ON g.{quote(group.pk.column)} = m.{column(membership, 'group')}"
+        f" WHERE t.{quote(token.pk.column)} = %s"
     )
 
 

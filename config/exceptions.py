@@ -9,6 +9,7 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import status
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -27,9 +28,10 @@ def _messages(exc: DjangoValidationError) -> str | dict:
 
 
 def handle_exception(exc, context):
-    """ConflictError (a lease lost, a stale review) -> 409 Conflict, other ValidationError or a DataError -> 400,
-    PermissionDenied -> 403; the
-    message is in ``detail`` (or, for field errors, keyed by field). A database that dropped the
+    """ConflictError (a lease lost, a stale review) -> 409 Conflict, other ValidationError or a
+    DataError -> 400, PermissionDenied -> 403; the message is in ``detail`` (or, for field
+    errors, keyed by field), and ``code`` names the two refusals a client acts on:
+    ``stale_version`` (409) and ``not_authenticated`` (403). A database that dropped the
     connection or stayed locked -> 503: every service is atomic, so nothing of the request was
     written and the client may simply try again."""
     if isinstance(exc, DjangoValidationError):
@@ -40,6 +42,8 @@ def handle_exception(exc, context):
             else status.HTTP_400_BAD_REQUEST
         )
         body = messages if isinstance(messages, dict) else {"detail": messages}
+        if isinstance(exc, ConflictError) and exc.code and "detail" in body:
+            body["code"] = exc.code  # e.g. "stale_version": the client reloads, then retries
         return Response(body, status=code)
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", exc, exc_info=exc)
@@ -58,7 +62,15 @@ def handle_exception(exc, context):
         )
     if isinstance(exc, PermissionDenied) and str(exc):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if (
+        isinstance(exc, NotAuthenticated)
+        and response is not None
+        and isinstance(response.data, dict)
+    ):
+        # The pages tell an ended session (log in again) from a refused change by this code.
+        response.data["code"] = "not_authenticated"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -5,13 +5,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotator.catalogue import file_name_of
-from annotator.models import ImageClass
 from releases import selectors
 from releases.exports import EXPORT_FORMATS, export_response
 from releases.models import Release
@@ -19,9 +16,6 @@ from releases.services.imagenet_m import cut_release_with_imagenet_m
 from releases.services.releases import diff_releases
 from releases.versions import VERSION_MAX_LENGTH, is_version, validate_version
 from reviews.roles import is_lead
-
-IMAGES_PER_PAGE = 100
-TOP_CLASSES = 50
 
 
 class CutReleaseForm(forms.Form):
@@ -106,37 +100,9 @@ def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
     new = get_object_or_404(Release, version=after)
     for release in (old, new):
         selectors.check_release_readable(viewer=request.user, release=release)
-    changes = diff_releases(before=old, after=new)
-    names = {index: names[0] for index, names in ImageClass.objects.values_list("index", "names")}
-
-    by_image: dict[int, list] = {}
-    for move in changes.moves:
-        by_image.setdefault(move.number, []).append(move)
-    page = Paginator(sorted(by_image), IMAGES_PER_PAGE).get_page(request.GET.get("page"))
-    images = [
-        {
-            "number": number,
-            "file_name": file_name_of(number),
-            "moves": [
-                {
-                    "label": move.label,
-                    "name": names.get(move.label, str(move.label)),
-                    "before": move.before,
-                    "after": move.after,
-                }
-                for move in by_image[number]
-            ],
-        }
-        for number in page.object_list
-    ]
-    per_class = [
-        {"label": label, "name": names.get(label, str(label)), "count": count}
-        for label, count in list(changes.per_class.items())[:TOP_CLASSES]
-    ]
-
-    def listed(numbers: list[int]) -> list[dict]:
-        return [{"number": n, "file_name": file_name_of(n)} for n in numbers]
-
+    shown = selectors.release_diff_page(
+        diff=diff_releases(before=old, after=new), page=request.GET.get("page")
+    )
     return render(
         request,
         "releases/release_diff.html",
@@ -144,21 +110,14 @@ def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
             "before": old,
             "after": new,
             "releases": selectors.readable_releases(viewer=request.user),
-            "diff": changes,
-            "changed_labels": len(changes.moves),
-            "changed_images": len(by_image),
-            "page": page,
-            "images": images,
-            "per_class": per_class,
-            "class_count": len(changes.per_class),
-            "flag_changes": [
-                ("Problematic, added", listed(changes.problematic_added)),
-                ("Problematic, removed", listed(changes.problematic_removed)),
-                ("ImageNet-M, added", listed(changes.imagenet_m_added)),
-                ("ImageNet-M, removed", listed(changes.imagenet_m_removed)),
-                ("Images added", listed(changes.images_added)),
-                ("Images removed", listed(changes.images_removed)),
-            ],
+            "diff": shown.diff,
+            "changed_labels": shown.changed_labels,
+            "changed_images": shown.changed_images,
+            "page": shown.page,
+            "images": shown.images,
+            "per_class": shown.per_class,
+            "class_count": shown.class_count,
+            "flag_changes": shown.flag_changes,
         },
     )
 

@@ -3,21 +3,17 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
 
+from reviews import queries
+
 EXPERTS = "experts"
 LEADS = "leads"
-
-
-_GROUPS = """
-    SELECT g.name FROM auth_group g JOIN auth_user_groups m ON m.group_id = g.id
-    WHERE m.user_id = %s"""
 
 
 def _groups(user) -> set[str]:
     """The user's group names, read once per request (every API call checks them)."""
     if not hasattr(user, "_panel_groups"):
         with connection.cursor() as cursor:
-            cursor.execute(_GROUPS, [user.pk])
-            user._panel_groups = {name for (name,) in cursor.fetchall()}
+            user._panel_groups = queries.group_names(cursor, user_id=user.pk)
     return user._panel_groups
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
     Count,
@@ -20,8 +21,9 @@ from django.utils import timezone
 from annotator.catalogue import file_name_of
 from annotator.models import ImageClass, ValImage
 from annotator.selectors import ClassCard, class_cards
-from common.rows import json_value
+from common.rows import by_pk, json_value
 from reviews.models import Review, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
+from reviews.queries import CANDIDATE, EXAMPLE, IMAGE, VERDICT, task_rows
 from reviews.roles import is_lead
 
 if TYPE_CHECKING:
@@ -73,32 +75,7 @@ class ReviewTask:
 
 
 # A task is read once for every image an expert reviews: one plain statement (see
-# reviews.services.reviewing), and the class cards kept per process. Its rows, by their first
-# column: 0 the image; 1 a candidate; 2 a verdict of the review; 3 an example picture of a label,
-# the first few of its class by number (the condition is written as the partial index
-# valimage_pictured_by_class has it, so that SQLite uses the index too).
-IMAGE, CANDIDATE, VERDICT, EXAMPLE = 0, 1, 2, 3
-_TASK = """
-    SELECT 0, original_label_id, CAST(is_stand_in AS INTEGER), width, height, NULL, NULL
-    FROM annotator_valimage WHERE number = %(image)s
-    UNION ALL
-    SELECT 1, label_id, top1_votes, top5_votes, 0, proposed_by, NULL
-    FROM annotator_candidate WHERE image_id = %(image)s
-    UNION ALL
-    SELECT 2, label_id, CAST(added AS INTEGER), 0, 0, NULL, value
-    FROM reviews_verdict WHERE review_id = %(review)s
-    UNION ALL
-    SELECT 3, number, original_label_id, 0, 0, NULL, NULL FROM (
-        SELECT number, original_label_id,
-               ROW_NUMBER() OVER (PARTITION BY original_label_id ORDER BY number) AS place
-        FROM annotator_valimage
-        WHERE original_label_id IN (
-                SELECT label_id FROM annotator_candidate WHERE image_id = %(image)s
-                UNION
-                SELECT label_id FROM reviews_verdict WHERE review_id = %(review)s AND added)
-          AND NOT (picture = '') AND number <> %(image)s
-    ) ranked
-    WHERE place <= %(examples)s"""
+# reviews.queries.task_rows), and the class cards kept per process.
 
 
 def _task_order(row: tuple) -> tuple:
@@ -116,11 +93,10 @@ def review_task(*, review: Review, claim: "Claim | None" = None) -> ReviewTask:
     """The task of a review; after a claim, the lease end is known and not read again."""
     cards = class_cards()
     with connection.cursor() as cursor:
-        cursor.execute(
-            _TASK,
-            {"image": review.image_id, "review": review.pk, "examples": EXAMPLES_PER_LABEL},
+        rows = task_rows(
+            cursor, image_id=review.image_id, review_id=review.pk, examples=EXAMPLES_PER_LABEL
         )
-        rows = sorted(cursor.fetchall(), key=_task_order)
+    rows.sort(key=_task_order)
     if not rows or rows[0][0] != IMAGE:
         raise ValImage.DoesNotExist(f"There is no image {review.image_id}.")
     _, original, is_stand_in, width, height, *_ = rows[0]
@@ -280,3 +256,35 @@ def review_set_progress(*, review_set: ReviewSet) -> Progress:
             for label, (done, total) in sorted(per_class.items())
         ],
     )
+
+
+def review_visible_to(*, viewer: AbstractBaseUser, pk: int) -> Review | None:
+    """The review, if it is the viewer's own or the viewer is a lead (who may read any review,
+    not change another's); None otherwise, so that nobody learns which reviews others hold."""
+    review = by_pk(Review, pk)
+    if review is None or (review.expert_id != viewer.pk and not is_lead(viewer)):
+        return None
+    return review
+
+
+def reviews_visible_to(
+    *, viewer: AbstractBaseUser, username: str | None = None, image: int | None = None
+) -> QuerySet[Review]:
+    """The reviews ``viewer`` may list, most recently changed first, skipped ones never: their
+    own; for a lead also another expert's (``username``) or, with an ``image`` and no
+    ``username``, everyone's reviews of that image (blind review). Raises PermissionDenied
+    when an expert who is not a lead names someone else (before looking the name up, so that
+    they learn nothing of who exists), and ``User.DoesNotExist`` for a name nobody has."""
+    if username is not None and username != viewer.get_username():
+        if not is_lead(viewer):
+            raise PermissionDenied("Only panel leads may list other experts' reviews.")
+        reviews = reviews_of(expert=get_user_model().objects.get(username=username))
+    elif username is None and image is not None and is_lead(viewer):
+        reviews = Review.objects.exclude(status=ReviewStatus.SKIPPED).select_related(
+            "image", "review_set"
+        )
+    else:
+        reviews = reviews_of(expert=viewer)
+    if image is not None:
+        reviews = reviews.filter(image_id=image)
+    return reviews.select_related("expert").order_by("-updated_at", "-pk")

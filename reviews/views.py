@@ -170,5 +170,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reviews/adjudication.html",
-        {"queue": pending, "waiting": len(pending.images)},
+        {
+            "queue": pending,
+            "waiting": len(pending.images),
+            # {code: label}, sent to the page's script as JSON (json_script).
+            "problem_reasons": dict(ProblemReason.choices),
+        },
     )

@@ -42,12 +42,11 @@ from scoring.services.human_labels import (
     skip_blind_task,
 )
 from scoring.services.scoring import (
+    evaluate_upload,
     read_upload,
     release_scores,
     release_table_of,
     score_detail,
-    score_uploaded,
-    submit_model,
 )
 from scoring.upload_throttle import too_many_uploads, upload_wait
 
@@ -148,25 +147,23 @@ def evaluate(request: HttpRequest, version: str) -> HttpResponse:
     form = EvaluateForm(request.POST, request.FILES, release=release)
     if not form.is_valid():
         return _leaderboard_page(request, release, form, status=400)
-    predictions = form.cleaned_data["predictions"]
-    name = form.cleaned_data["name"].strip()
     try:
-        result = score_uploaded(release=release, predictions=predictions)
-        if name:
-            submit_model(
-                name=name,
-                predictions=predictions,
-                file_name=request.FILES["predictions"].name,
-                submitted_by=request.user,
-            )
+        evaluation = evaluate_upload(
+            release=release,
+            predictions=form.cleaned_data["predictions"],
+            file_name=request.FILES["predictions"].name,
+            name=form.cleaned_data["name"],
+            by=request.user,
+        )
     except (ScoreError, ValidationError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
         form.add_error(None, message)
         return _leaderboard_page(request, release, form, status=400)
-    if name:
+    if evaluation.kept is not None:
+        name = evaluation.kept.name
         messages.success(request, f"{name} is kept and scored on every release.")
         return redirect("scores:model", version=version, name=name)
-    return _leaderboard_page(request, release, EvaluateForm(), result=result.summary())
+    return _leaderboard_page(request, release, EvaluateForm(), result=evaluation.score.summary())
 
 
 def _detail_page(request: HttpRequest, version: str, name: str, kind: str) -> HttpResponse:

@@ -61,6 +61,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from annotator import queries
 from annotator.catalogue import file_name_of, image_number, read_dataset_index
 from annotator.imaging import PictureError, PictureFacts, render_pictures
 from annotator.models import ValImage
@@ -582,23 +583,5 @@ def _publish_file(staged: Path, name: str) -> str:
 
 def _update_rows(rows: list[dict[str, object]]) -> None:
     """Set the UPDATED_FIELDS of each row, found by its number."""
-    # One prepared UPDATE executed many times: bulk_update() builds a CASE over every row for
-    # every field, which took 3 seconds a thousand pictures on SQLite.
-    fields = [ValImage._meta.get_field(name) for name in UPDATED_FIELDS]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(ValImage._meta.db_table),
-        ", ".join(f"{quote(field.column)} = %s" for field in fields),
-        quote(ValImage._meta.pk.column),
-    )
     with connection.cursor() as cursor:
-        cursor.executemany(
-            sql,
-            [
-                [
-                    *(field.get_db_prep_save(row[field.name], connection) for field in fields),
-                    row["number"],
-                ]
-                for row in rows
-            ],
-        )
+        queries.update_images(cursor, fields=UPDATED_FIELDS, rows=rows)

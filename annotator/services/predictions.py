@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from annotator import queries
 from annotator.candidates import Candidates, aggregate_candidates
 from annotator.catalogue import CLASS_COUNT
 from annotator.models import Candidate, Classifier, Predictions, ValImage
@@ -25,7 +26,6 @@ from annotator.prediction_files import (
 )
 from common.progress import ProgressFactory, no_progress
 
-POSTGRESQL_ROWS_PER_UPDATE = 1000
 DELETE_BATCH_SIZE = 900  # primary keys per DELETE (SQLite allows 999 parameters by default)
 PREDICTIONS_BATCH_SIZE = 16  # Predictions rows carry arrays of up to a few hundred KB each
 
@@ -243,70 +243,19 @@ def _write_candidates(candidates: Candidates) -> tuple[int, int, int]:
     removed = old_pks[~kept].tolist()
     for start in range(0, len(removed), DELETE_BATCH_SIZE):
         Candidate.objects.filter(pk__in=removed[start : start + DELETE_BATCH_SIZE]).delete()
-    _update_candidates(
-        [
-            (int(old_pks[match[i]]), top1[i], top5[i], proposers[i])
-            for i in np.flatnonzero(changed).tolist()
-        ]
-    )
     added = np.flatnonzero(~found).tolist()
-    _insert_candidates([(images[i], labels[i], top1[i], top5[i], proposers[i]) for i in added])
+    with connection.cursor() as cursor:
+        queries.update_candidates(
+            cursor,
+            rows=[
+                (int(old_pks[match[i]]), top1[i], top5[i], proposers[i])
+                for i in np.flatnonzero(changed).tolist()
+            ],
+        )
+        queries.insert_candidates(
+            cursor, rows=[(images[i], labels[i], top1[i], top5[i], proposers[i]) for i in added]
+        )
     return len(added), len(removed), int(changed.sum())
-
-
-# SQLite takes executemany of one prepared statement at full speed. PostgreSQL parses and plans
-# each row of an executemany again: there, new rows go in by COPY and changed ones by one UPDATE
-# per thousand rows.
-
-
-def _update_candidates(rows: list[tuple[int, int, int, str]]) -> None:
-    """(primary key, top-1 votes, top-k votes, proposers as JSON text) per changed candidate."""
-    if not rows:
-        return
-    table, column = _candidate_table()
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.executemany(
-                f"UPDATE {table} SET {column['top1_votes']} = %s, {column['top5_votes']} = %s, "
-                f"{column['proposed_by']} = %s WHERE {column['id']} = %s",
-                [(top1, top5, proposers, pk) for pk, top1, top5, proposers in rows],
-            )
-            return
-        for start in range(0, len(rows), POSTGRESQL_ROWS_PER_UPDATE):
-            chunk = rows[start : start + POSTGRESQL_ROWS_PER_UPDATE]
-            cursor.execute(
-                f"UPDATE {table} SET {column['top1_votes']} = revised.top1, "
-                f"{column['top5_votes']} = revised.top5, "
-                f"{column['proposed_by']} = CAST(revised.proposers AS jsonb) "
-                f"FROM (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))}) "
-                f"AS revised (id, top1, top5, proposers) WHERE {table}.{column['id']} = revised.id",
-                [value for row in chunk for value in row],
-            )
-
-
-def _insert_candidates(rows: list[tuple[int, int, int, int, str]]) -> None:
-    """(image, label, top-1 votes, top-k votes, proposers as JSON text) per new candidate."""
-    if not rows:
-        return
-    table, column = _candidate_table()
-    names = ("image", "label", "top1_votes", "top5_votes", "proposed_by")
-    columns = ", ".join(column[name] for name in names)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)", rows)
-            return
-        # COPY reads the JSON text into the jsonb column as it is.
-        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _candidate_table() -> tuple[str, dict[str, str]]:
-    """The quoted name of the Candidate table and of the column of each field."""
-    quote = connection.ops.quote_name
-    meta = Candidate._meta
-    fields = ("id", "image", "label", "top1_votes", "top5_votes", "proposed_by")
-    return quote(meta.db_table), {name: quote(meta.get_field(name).column) for name in fields}
 
 
 def _json_lists(candidates: Candidates) -> list[str]:

@@ -3,6 +3,7 @@ checksummed; exports read the stored canonical file."""
 
 import hashlib
 from collections import defaultdict
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -198,28 +199,22 @@ def _reason_code(text: str) -> str:
     return ProblemReason.ORIGINAL_LABEL
 
 
-@transaction.atomic
-def seed_consensus(*, data: bytes | str, source: str, label: str) -> tuple[ReviewSet, LabelFile]:
-    """Seed the consensus with an exchange file so experts can revise it: a review set named
-    "imported: SOURCE (LABEL)" with overlap 1 and, per image, one submitted review by the
-    system user "imported:SOURCE" holding the file's verdicts, and its problematic record as a
-    flag (the file's reason verbatim as the note). All or nothing; raises LabelFileError or
-    ValidationError and writes nothing then."""
-    label_file = read_label_file(data)
-    numbers = sorted(set(label_file.images) | set(label_file.problematic))
-    if not numbers:
-        raise LabelFileError("the file labels no image")
-    name = f"imported: {source} ({label})"[:200]
-    if ReviewSet.objects.filter(name=name).exists():
-        raise ValidationError(f"Review set “{name}” exists already: this file was seeded before.")
-    username = f"imported:{source}"[:150]
+def _importing_user(source: str) -> AbstractBaseUser:
+    """The system user "imported:SOURCE" whose reviews hold a seeded file's verdicts: inactive
+    and without a usable password, so that nobody can log in as it."""
     system_user, _ = get_user_model().objects.get_or_create(
-        username=username, defaults={"is_active": False}
+        username=f"imported:{source}"[:150], defaults={"is_active": False}
     )
     if system_user.has_usable_password():
         system_user.set_unusable_password()
         system_user.save(update_fields=["password"])
-    now = timezone.now()
+    return system_user
+
+
+def _seeded_review_set(
+    *, name: str, source: str, label: str, numbers: list[int], system_user: AbstractBaseUser
+) -> ReviewSet:
+    """A closed review set of overlap 1 over the images, every slot done by the system user."""
     review_set = ReviewSet.objects.create(
         name=name,
         description=f"The labels of {source} ({label}), imported as one review per image.",
@@ -242,34 +237,74 @@ def seed_consensus(*, data: bytes | str, source: str, label: str) -> tuple[Revie
         ),
         batch_size=SEED_BATCH,
     )
-    reviews = []
-    for number in numbers:
-        record = label_file.problematic.get(number)
-        reviews.append(
-            Review(
+    return review_set
+
+
+def _seeded_review(
+    *,
+    review_set: ReviewSet,
+    number: int,
+    record: ProblemRecord | None,
+    system_user: AbstractBaseUser,
+    source: str,
+    now: datetime,
+) -> Review:
+    """The submitted review of one image; the file's problematic record, if any, becomes its
+    flag (the reason verbatim as the note) and its comment says who flagged it and when."""
+    return Review(
+        review_set=review_set,
+        image_id=number,
+        expert=system_user,
+        status=ReviewStatus.SUBMITTED,
+        problem_reasons=[_reason_code(record.reason)] if record else [],
+        problem_note=record.reason if record else "",
+        comment=(
+            f"Imported from {source}: flagged by {record.reviewer} "
+            f"({record.server_username}), marked {record.time_marked}, "
+            f"reviewed {record.time_reviewed}."
+            if record
+            else f"Imported from {source}."
+        ),
+        started_at=now,
+        submitted_at=now,
+    )
+
+
+def _store_seeded_reviews(
+    *,
+    review_set: ReviewSet,
+    numbers: list[int],
+    label_file: LabelFile,
+    system_user: AbstractBaseUser,
+    source: str,
+    now: datetime,
+) -> list[int]:
+    """Store one submitted review per image; returns their ids in the order of ``numbers``."""
+    reviews = Review.objects.bulk_create(
+        [
+            _seeded_review(
                 review_set=review_set,
-                image_id=number,
-                expert=system_user,
-                status=ReviewStatus.SUBMITTED,
-                problem_reasons=[_reason_code(record.reason)] if record else [],
-                problem_note=record.reason if record else "",
-                comment=(
-                    f"Imported from {source}: flagged by {record.reviewer} "
-                    f"({record.server_username}), marked {record.time_marked}, "
-                    f"reviewed {record.time_reviewed}."
-                    if record
-                    else f"Imported from {source}."
-                ),
-                started_at=now,
-                submitted_at=now,
+                number=number,
+                record=label_file.problematic.get(number),
+                system_user=system_user,
+                source=source,
+                now=now,
             )
-        )
-    reviews = Review.objects.bulk_create(reviews, batch_size=SEED_BATCH)
+            for number in numbers
+        ],
+        batch_size=SEED_BATCH,
+    )
     if any(review.pk is None for review in reviews):  # databases that return no keys
         by_image = dict(Review.objects.filter(review_set=review_set).values_list("image_id", "pk"))
-        review_ids = [by_image[number] for number in numbers]
-    else:
-        review_ids = [review.pk for review in reviews]
+        return [by_image[number] for number in numbers]
+    return [review.pk for review in reviews]
+
+
+def _store_seeded_verdicts(
+    *, numbers: list[int], review_ids: list[int], label_file: LabelFile
+) -> None:
+    """Store the file's verdicts in the reviews; a label no model proposed for the image is
+    marked as added by the expert."""
     proposed = set(
         Candidate.objects.filter(image_id__in=label_file.images).values_list("image_id", "label_id")
     )
@@ -290,6 +325,36 @@ def seed_consensus(*, data: bytes | str, source: str, label: str) -> tuple[Revie
                     )
 
     Verdict.objects.bulk_create(verdicts(), batch_size=SEED_BATCH)
+
+
+@transaction.atomic
+def seed_consensus(*, data: bytes | str, source: str, label: str) -> tuple[ReviewSet, LabelFile]:
+    """Seed the consensus with an exchange file so experts can revise it: a review set named
+    "imported: SOURCE (LABEL)" with overlap 1 and, per image, one submitted review by the
+    system user "imported:SOURCE" holding the file's verdicts, and its problematic record as a
+    flag (the file's reason verbatim as the note). All or nothing; raises LabelFileError or
+    ValidationError and writes nothing then."""
+    label_file = read_label_file(data)
+    numbers = sorted(set(label_file.images) | set(label_file.problematic))
+    if not numbers:
+        raise LabelFileError("the file labels no image")
+    name = f"imported: {source} ({label})"[:200]
+    if ReviewSet.objects.filter(name=name).exists():
+        raise ValidationError(f"Review set “{name}” exists already: this file was seeded before.")
+    system_user = _importing_user(source)
+    now = timezone.now()
+    review_set = _seeded_review_set(
+        name=name, source=source, label=label, numbers=numbers, system_user=system_user
+    )
+    review_ids = _store_seeded_reviews(
+        review_set=review_set,
+        numbers=numbers,
+        label_file=label_file,
+        system_user=system_user,
+        source=source,
+        now=now,
+    )
+    _store_seeded_verdicts(numbers=numbers, review_ids=review_ids, label_file=label_file)
     ReviewEvent.objects.bulk_create(
         (
             ReviewEvent(

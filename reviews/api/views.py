@@ -11,7 +11,6 @@ whatever is stored (last writer wins).
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -20,7 +19,7 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,13 +31,13 @@ from common.api_schema import BAD_PARAMETERS, BAD_REQUEST, FORBIDDEN, PAGE_NOT_F
 from common.rows import by_pk
 from reviews.api import serializers as out
 from reviews.api.permissions import IsExpert, LeadsWrite
-from reviews.models import Review, ReviewOrder, ReviewSet, ReviewStatus
-from reviews.roles import is_lead
+from reviews.models import Review, ReviewOrder, ReviewSet
 from reviews.selectors import (
     active_review_sets,
     review_set_progress,
     review_task,
-    reviews_of,
+    review_visible_to,
+    reviews_visible_to,
     visible_reviews,
 )
 from reviews.services import reviewing
@@ -79,26 +78,17 @@ class VersionInputSerializer(serializers.Serializer):
 
 class ReviewView(APIView):
     """A view of one of the expert's reviews. Two refusals carry a ``code`` beside the
-    ``detail``, so that the review page can tell them from the others: ``stale_version`` (409,
-    the review changed elsewhere: reload it) and ``not_authenticated`` (403, the session ended:
-    log in again)."""
+    ``detail`` (config.exceptions), so that the review page can tell them from the others:
+    ``stale_version`` (409, the review changed elsewhere: reload it) and ``not_authenticated``
+    (403, the session ended: log in again)."""
 
     permission_classes = [IsExpert]
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)
-        if isinstance(response.data, dict):
-            if isinstance(exc, reviewing.StaleReviewError):
-                response.data["code"] = "stale_version"
-            elif isinstance(exc, NotAuthenticated):
-                response.data["code"] = "not_authenticated"
-        return response
 
 
 def _review(request: Request, pk: int) -> Review:
     """The review, if it is the caller's or the caller is a lead; 404 otherwise."""
-    review = by_pk(Review, pk)
-    if review is None or (review.expert_id != request.user.pk and not is_lead(request.user)):
+    review = review_visible_to(viewer=request.user, pk=pk)
+    if review is None:
         raise NotFound(f"You have no review {pk}.")
     return review
 
@@ -240,7 +230,6 @@ class ReviewListView(generics.ListAPIView):
     serializer_class = out.ReviewListSerializer
 
     def get_queryset(self):
-        user = self.request.user
         params = self.request.query_params
         # A blank parameter is no filter, as in a form submitted with the field left empty.
         username, image = params.get("expert") or None, params.get("image") or None
@@ -252,24 +241,14 @@ class ReviewListView(generics.ListAPIView):
                     "image": f"Expected an image number (1 to {VALIDATION_IMAGE_COUNT}), got {image!r}."
                 }
             )
-        if username is not None and username != user.get_username():
-            if not is_lead(user):
-                raise PermissionDenied("Only panel leads may list other experts' reviews.")
-            expert = get_user_model().objects.filter(username=username).first()
-            if expert is None:
-                raise NotFound(f"There is no user {username!r}.")
-            reviews = reviews_of(expert=expert)
-        elif username is None and image is not None and is_lead(user):
-            reviews = (
-                Review.objects.exclude(status=ReviewStatus.SKIPPED)
-                .filter(image_id=int(image))
-                .select_related("image", "review_set")
+        try:
+            return reviews_visible_to(
+                viewer=self.request.user,
+                username=username,
+                image=None if image is None else int(image),
             )
-        else:
-            reviews = reviews_of(expert=user)
-        if image is not None:
-            reviews = reviews.filter(image_id=int(image))
-        return reviews.select_related("expert").order_by("-updated_at", "-pk")
+        except get_user_model().DoesNotExist as exc:
+            raise NotFound(f"There is no user {username!r}.") from exc
 
 
 class ReviewDetailView(ReviewView):

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from annotator.catalogue import CLASS_COUNT, file_name_of
 from common.errors import ConflictError
-from reviews import freezing
+from reviews import freezing, queries
 from reviews.models import Review, ReviewEvent, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
 from reviews.roles import is_expert
 from reviews.verdicts import ProblemReason, VerdictValue
@@ -38,7 +38,8 @@ def _stale(review: Review, version: int) -> StaleReviewError:
     return StaleReviewError(
         f"Your review of {file_name_of(review.image_id)} was changed in another tab or by another "
         f"client after version {version}, which this change was based on: reload it and make "
-        "the change again."
+        "the change again.",
+        code="stale_version",
     )
 
 
@@ -49,46 +50,24 @@ def _check_version(review: Review, version: int | None) -> None:
         raise _stale(review, version)
 
 
-# A change counts up the version, on condition (when the client named one) that it is still the
-# version the change was based on: as with claiming a slot, the conditional UPDATE is the lock, so
-# of two saves based on one version exactly one is stored. Each service runs it before its other
-# writes, so that concurrent changes of one review always lock its row first.
-_COUNT_CHANGE = """
-    UPDATE reviews_review SET updated_at = %s, version = version + 1
-    WHERE id = %s{condition} RETURNING version"""
-_IF_VERSION = " AND version = %s"
-
-
-def _version_condition(version: int | None) -> tuple[str, list[int]]:
-    return ("", []) if version is None else (_IF_VERSION, [version])
-
-
-def _counted(cursor, review: Review, version: int | None) -> int:
-    """The review's new version from a ``RETURNING version``; none returned means that the
-    version the change was based on is gone."""
-    row = cursor.fetchone()
-    if row is None:
+def _counted(review: Review, version: int | None, new_version: int | None) -> int:
+    """The review's new version; none means that the version the change was based on is gone."""
+    if new_version is None:
         raise _stale(review, version)
-    return row[0]
+    return new_version
 
 
 def _count_change(cursor, review: Review, version: int | None, now: datetime) -> None:
-    condition, parameters = _version_condition(version)
-    cursor.execute(
-        _COUNT_CHANGE.format(condition=condition), [_now_value(now), review.pk, *parameters]
-    )
-    review.version, review.updated_at = _counted(cursor, review, version), now
+    """Count up the review's version before the change's other writes: of two changes based on
+    one version exactly one is stored (see :func:`reviews.queries.count_change`)."""
+    new_version = queries.count_change(cursor, review_id=review.pk, version=version, now=now)
+    review.version, review.updated_at = _counted(review, version, new_version), now
 
 
 def _log(review: Review, actor: AbstractBaseUser, action: str, before=None, after=None) -> None:
     ReviewEvent.objects.create(
         review=review, actor=actor, action=action, before=before, after=after
     )
-
-
-def _now_value(now: datetime):
-    """A time as a plain statement's parameter (SQLite keeps naive UTC text)."""
-    return connection.ops.adapt_datetimefield_value(now)
 
 
 def _lease_end(review_set: ReviewSet, now: datetime) -> datetime:
@@ -121,57 +100,8 @@ class Claim:
 
 
 # Claiming runs once for every image an expert reviews, so its usual path is a few plain
-# statements: building the equivalent ORM queries cost more than the database work. They are
-# written for SQLite and PostgreSQL alike; the tests run on both.
-#
-# The slots a claim may take, in one statement: the expert's own leased slot (then that image is
-# handed back), lapsed leases (few, handed out earlier), then open slots in the set's order. Each
-# part reads its own index (slot_by_expert, slot_lease_end, slot_claim_order). A slot is free for
-# the expert unless they finished a review of its image. That is asked of each slot in turn, as a
-# scalar subquery on the unique (set, image, expert) index, so a claim stops at the first free
-# slots: written as NOT EXISTS, PostgreSQL may plan an anti-join that reads all of the expert's
-# reviews on every claim. Rows are (kind, position, number, slot, image), ordered in Python.
-_FREE = """
-    COALESCE((
-        SELECT r.status FROM reviews_review r
-        WHERE r.review_set_id = s.review_set_id AND r.image_id = s.image_id
-          AND r.expert_id = %(expert)s), 'draft') = 'draft'"""
-_SLOTS = f"""
-    SELECT * FROM (
-        SELECT 0, s.position, s.number, s.id, s.image_id FROM reviews_slot s
-        WHERE s.review_set_id = %(set)s AND s.expert_id = %(expert)s AND s.state = 'leased'
-        ORDER BY s.position LIMIT 1) held
-    UNION ALL
-    SELECT * FROM (
-        SELECT 1, s.position, s.number, s.id, s.image_id FROM reviews_slot s
-        WHERE s.review_set_id = %(set)s AND s.state = 'leased' AND s.leased_until < %(now)s
-          AND {_FREE}
-        ORDER BY s.position, s.number LIMIT 4) lapsed
-    UNION ALL
-    SELECT * FROM (
-        SELECT 2, s.position, s.number, s.id, s.image_id FROM reviews_slot s
-        WHERE s.review_set_id = %(set)s AND s.state = 'open' AND {_FREE}
-        ORDER BY s.position, s.number LIMIT 8) free"""
-HELD = 0  # the first column of the expert's own leased slot
-
-# The conditional UPDATE is the lock: of two experts racing for a slot, one changes a row and the
-# other none. NOT EXISTS keeps an expert to one slot of an image without tripping the unique
-# constraint, which stays as the guard against one expert's simultaneous claims.
-_TAKE_SLOT = """
-    UPDATE reviews_slot SET state = 'leased', expert_id = %s, leased_until = %s
-    WHERE id = %s AND (state = 'open' OR (state = 'leased' AND leased_until < %s))
-      AND NOT EXISTS (
-        SELECT 1 FROM reviews_slot o
-        WHERE o.review_set_id = %s AND o.image_id = %s AND o.expert_id = %s)"""
-_NEW_REVIEW = """
-    INSERT INTO reviews_review (review_set_id, image_id, expert_id, status, problem_reasons,
-        problem_note, comment, started_at, updated_at, seconds_spent, version)
-    VALUES (%s, %s, %s, 'draft', %s, '', '', %s, %s, 0, 1)
-    ON CONFLICT (review_set_id, image_id, expert_id) DO NOTHING
-    RETURNING id"""
-_LOG_CLAIM = """
-    INSERT INTO reviews_reviewevent (review_id, actor_id, at, action, before, after)
-    VALUES (%s, %s, %s, 'claim', NULL, NULL)"""
+# statements (reviews.queries): the expert's own leased slot is handed back; otherwise the free
+# slots are tried in turn until one is won. A slot lost to another claim meanwhile is passed over.
 
 
 def claim(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
@@ -199,24 +129,29 @@ def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | N
 def _claim(review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
     now = timezone.now()
     until = _lease_end(review_set, now)
-    at, lease_end = _now_value(now), _now_value(until)
     with connection.cursor() as cursor:
         for _ in range(CLAIM_ATTEMPTS):
-            cursor.execute(_SLOTS, {"set": review_set.pk, "expert": expert.pk, "now": at})
-            options = sorted(cursor.fetchall())
+            options = queries.free_slots(
+                cursor, review_set_id=review_set.pk, expert_id=expert.pk, now=now
+            )
             if not options:
                 return None
-            if options[0][0] == HELD:
-                slot_pk, image_id = options[0][3:]
-                Slot.objects.filter(pk=slot_pk).update(leased_until=until)
-                return Claim(_open_review(review_set, image_id, expert, now, won=False), until)
-            for *_, slot_pk, image_id in options:
-                cursor.execute(
-                    _TAKE_SLOT,
-                    [expert.pk, lease_end, slot_pk, at, review_set.pk, image_id, expert.pk],
+            held = options[0]
+            if held.kind == queries.HELD:
+                Slot.objects.filter(pk=held.slot_id).update(leased_until=until)
+                return Claim(_open_review(review_set, held.image_id, expert, now, won=False), until)
+            for option in options:
+                won = queries.take_slot(
+                    cursor,
+                    slot_id=option.slot_id,
+                    review_set_id=review_set.pk,
+                    image_id=option.image_id,
+                    expert_id=expert.pk,
+                    now=now,
+                    until=until,
                 )
-                if cursor.rowcount:
-                    return _won(cursor, review_set, image_id, expert, now, until)
+                if won:
+                    return _won(cursor, review_set, option.image_id, expert, now, until)
     return None
 
 
@@ -230,15 +165,14 @@ def _won(
 ) -> Claim:
     """The expert's review of the image they just won, logged as claimed: a new draft, or the
     one they left when an earlier lease on the image lapsed (its verdicts are kept)."""
-    at = _now_value(now)
-    no_reasons = Review._meta.get_field("problem_reasons").get_db_prep_value([], connection)
-    cursor.execute(_NEW_REVIEW, [review_set.pk, image_id, expert.pk, no_reasons, at, at])
-    row = cursor.fetchone()
-    if row is None:
+    review_id = queries.insert_review(
+        cursor, review_set_id=review_set.pk, image_id=image_id, expert_id=expert.pk, now=now
+    )
+    if review_id is None:
         return Claim(_open_review(review_set, image_id, expert, now, won=True), until)
-    cursor.execute(_LOG_CLAIM, [row[0], expert.pk, at])
+    queries.insert_claim_event(cursor, review_id=review_id, actor_id=expert.pk, now=now)
     review = Review(
-        pk=row[0],
+        pk=review_id,
         review_set=review_set,
         image_id=image_id,
         expert=expert,
@@ -302,26 +236,8 @@ def renew_lease(*, review: Review, expert: AbstractBaseUser) -> datetime | None:
     return until
 
 
-# Saving verdicts and submitting run for every image too: plain statements, as claiming.
-# In one read: the review's verdicts (kind 0), the labels proposed for its image (kind 1) and
-# the expert's slot of the image (kind 2: its state, and whether the lease is still running).
-_LABELS = """
-    SELECT 0, label_id, value, added FROM reviews_verdict WHERE review_id = %s
-    UNION ALL
-    SELECT 1, label_id, '', false FROM annotator_candidate WHERE image_id = %s
-    UNION ALL
-    SELECT 2, 0, state, leased_until > %s FROM reviews_slot
-    WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
-_UPSERT_VERDICTS = """
-    INSERT INTO reviews_verdict (review_id, label_id, value, added) VALUES {rows}
-    ON CONFLICT (review_id, label_id) DO UPDATE SET value = excluded.value"""
-_LOG = """
-    INSERT INTO reviews_reviewevent (review_id, actor_id, at, action, before, after)
-    VALUES {rows}"""
-
-
-def _slot_key(review: Review) -> list[int]:
-    return [review.review_set_id, review.image_id, review.expert_id]
+# Saving verdicts and submitting run for every image too: plain statements, as claiming. Each
+# reads the review's labels and the expert's lease in one statement, checks, then writes.
 
 
 @dataclass(frozen=True)
@@ -346,14 +262,21 @@ class _Labels:
 
 
 def _labels(cursor, review: Review, now: datetime) -> _Labels:
-    cursor.execute(_LABELS, [review.pk, review.image_id, _now_value(now), *_slot_key(review)])
+    rows = queries.review_labels(
+        cursor,
+        review_id=review.pk,
+        review_set_id=review.review_set_id,
+        image_id=review.image_id,
+        expert_id=review.expert_id,
+        now=now,
+    )
     labels = _Labels({}, set(), set(), _Lease(False, False))
-    for kind, label, value, flag in cursor.fetchall():
-        if kind == 0:
+    for kind, label, value, flag in rows:
+        if kind == queries.VERDICT_ROW:
             labels.verdicts[label] = value
             if flag:
                 labels.added.add(label)
-        elif kind == 1:
+        elif kind == queries.PROPOSED_ROW:
             labels.proposed.add(label)
         else:
             labels.lease = _Lease(value == SlotState.LEASED, bool(flag))
@@ -371,22 +294,12 @@ def _write_log(
     cursor, review: Review, actor: AbstractBaseUser, now: datetime, *events: _Event
 ) -> None:
     """The audit trail's rows, as :func:`_log` writes them, in one statement."""
-    prepare = ReviewEvent._meta.get_field("after").get_db_prep_value
-    at = _now_value(now)
-    cursor.execute(
-        _LOG.format(rows=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(events))),
-        [
-            value
-            for event in events
-            for value in (
-                review.pk,
-                actor.pk,
-                at,
-                event.action,
-                None if event.before is None else prepare(event.before, connection),
-                None if event.after is None else prepare(event.after, connection),
-            )
-        ],
+    queries.insert_events(
+        cursor,
+        review_id=review.pk,
+        actor_id=actor.pk,
+        now=now,
+        events=[(event.action, event.before, event.after) for event in events],
     )
 
 
@@ -428,13 +341,6 @@ def _verdict_change(review: Review, verdicts: Mapping[int, str], labels: _Labels
     return _VerdictChange(labels.verdicts | changed, changed, event)
 
 
-def _store_verdicts(cursor, review: Review, changed: Mapping[int, str]) -> None:
-    cursor.execute(
-        _UPSERT_VERDICTS.format(rows=", ".join(["(%s, %s, %s, false)"] * len(changed))),
-        [field for label, value in changed.items() for field in (review.pk, label, value)],
-    )
-
-
 @transaction.atomic
 def save_verdicts(
     *,
@@ -455,7 +361,7 @@ def save_verdicts(
         change = _verdict_change(review, verdicts, labels)
         if change.event is not None:
             _count_change(cursor, review, version, now)
-            _store_verdicts(cursor, review, change.changed)
+            queries.upsert_verdicts(cursor, review_id=review.pk, verdicts=change.changed)
             _write_log(cursor, review, expert, now, change.event)
     return change.judged
 
@@ -555,16 +461,6 @@ def set_comment(
     return review
 
 
-_FINISH_SLOT = """
-    UPDATE reviews_slot SET state = 'done', leased_until = NULL
-    WHERE review_set_id = %s AND image_id = %s AND expert_id = %s"""
-# Finishing counts up the version too (see _COUNT_CHANGE), in the same statement.
-_FINISH_REVIEW = """
-    UPDATE reviews_review SET status = %s, submitted_at = %s, seconds_spent = %s, updated_at = %s,
-        version = version + 1
-    WHERE id = %s{condition} RETURNING version"""
-
-
 @transaction.atomic
 def submit_review(
     *,
@@ -594,18 +490,28 @@ def submit_review(
         status = ReviewStatus.SUBMITTED if first_time else review.status
         submitted_at = now if first_time else review.submitted_at
         seconds = review.seconds_spent + max(0.0, min(float(seconds_spent), 24 * 3600.0))
-        condition, parameters = _version_condition(version)
-        cursor.execute(
-            _FINISH_REVIEW.format(condition=condition),
-            [status, _now_value(submitted_at), seconds, _now_value(now), review.pk, *parameters],
+        # Finishing counts up the version too (see _count_change), in the same statement.
+        new_version = queries.finish_review(
+            cursor,
+            review_id=review.pk,
+            status=status,
+            submitted_at=submitted_at,
+            seconds_spent=seconds,
+            version=version,
+            now=now,
         )
-        review.version = _counted(cursor, review, version)
+        review.version = _counted(review, version, new_version)
         review.status, review.submitted_at, review.seconds_spent = status, submitted_at, seconds
         review.updated_at = now
         if change.changed:
-            _store_verdicts(cursor, review, change.changed)
+            queries.upsert_verdicts(cursor, review_id=review.pk, verdicts=change.changed)
         if first_time:
-            cursor.execute(_FINISH_SLOT, _slot_key(review))
+            queries.finish_slot(
+                cursor,
+                review_set_id=review.review_set_id,
+                image_id=review.image_id,
+                expert_id=review.expert_id,
+            )
         submitted = _Event(
             "submit" if first_time else "resubmit",
             after={

@@ -20,11 +20,10 @@ from releases.models import Release
 from releases.selectors import check_release_readable
 from scoring.scorer import ScoreError
 from scoring.services.scoring import (
+    evaluate_upload,
     read_upload,
     release_scores,
     score_detail,
-    score_uploaded,
-    submit_model,
 )
 from scoring.upload_throttle import too_many_uploads, upload_wait
 
@@ -205,7 +204,6 @@ class EvaluateView(APIView):
         form = EvaluateRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         upload = form.validated_data["predictions"]
-        name = form.validated_data.get("name", "").strip()
         try:
             predictions = read_upload(
                 release=release,
@@ -213,19 +211,21 @@ class EvaluateView(APIView):
                 file_name=upload.name,
                 file_format=form.validated_data["format"],
             )
-            result = score_uploaded(release=release, predictions=predictions)
-            if name:
-                submit_model(
-                    name=name,
-                    predictions=predictions,
-                    file_name=upload.name,
-                    submitted_by=request.user,
-                )
+            evaluation = evaluate_upload(
+                release=release,
+                predictions=predictions,
+                file_name=upload.name,
+                name=form.validated_data.get("name", ""),
+                by=request.user,
+            )
         except (PredictionFormatError, ScoreError) as exc:
             return _bad(f"{upload.name}: {exc}")
         except ValidationError as exc:
             return _bad(exc.messages[0])
-        return Response({"summary": result.summary(), "kept_as": name or None})
+        kept = evaluation.kept
+        return Response(
+            {"summary": evaluation.score.summary(), "kept_as": kept.name if kept else None}
+        )
 
 
 def _bad(message: str) -> Response:

@@ -353,3 +353,35 @@ def submit_model(
         labels=predictions.labels,
     )
     return register_score_only_model(named)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """An uploaded model's score on a release, and the model as kept (None when not kept)."""
+
+    score: Score
+    kept: Classifier | None = None
+
+
+@transaction.atomic
+def evaluate_upload(
+    *,
+    release: Release,
+    predictions: ModelPredictions,
+    file_name: str,
+    by: AbstractBaseUser,
+    name: str = "",
+) -> Evaluation:
+    """Score a researcher's uploaded predictions (read by ``read_upload``) on the release and,
+    given a ``name``, keep them as a model for every leaderboard; scored first, so that nothing
+    is kept that cannot be scored. The leaderboard's form and the evaluate API both upload
+    through here (each counts the upload against ``scoring.upload_throttle`` before reading
+    it, as only the request knows when its body is read). Raises ScoreError naming what is
+    missing, or ValidationError for a name that is taken or breaks the rule; keeps nothing
+    then."""
+    score = score_uploaded(release=release, predictions=predictions)
+    name = name.strip()
+    if not name:
+        return Evaluation(score=score)
+    kept = submit_model(name=name, predictions=predictions, file_name=file_name, submitted_by=by)
+    return Evaluation(score=score, kept=kept)

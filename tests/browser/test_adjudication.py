@@ -1,5 +1,6 @@
 """The lead's adjudication page in a real browser: deciding a label and dismissing a flag with the
-keyboard only."""
+keyboard only; the flag reasons in the server's words; a decision refused for a moment is sent
+again."""
 
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from reviews.models import Adjudication, FlagDecision
 from reviews.services.panel import add_panel_member
 from reviews.services.review_sets import create_review_set
 from reviews.services.reviewing import claim_next, save_verdicts, set_flags, submit_review
+from reviews.verdicts import ProblemReason
 from tests.browser.conftest import log_in, screenshot
 from tests.factories import attach_picture, make_candidates
 
@@ -114,3 +116,52 @@ def test_experts_are_refused_the_adjudication_page(page):
     log_in(page, "ada", PASSWORD)
     response = page.goto("/adjudication/")
     assert response.status == 403
+
+
+def test_the_lead_reads_the_flag_reasons_in_the_servers_words_and_a_refused_moment_is_retried(
+    page,
+):
+    """The reasons' labels come from ProblemReason (no copy in the script); a decision the
+    server could not take for a moment (503 with Retry-After) is sent again and saved."""
+    lead = add_panel_member(username="lena", password=PASSWORD, lead=True)[0]
+    ada = add_panel_member(username="ada", password=PASSWORD)[0]
+    ben = add_panel_member(username="ben", password=PASSWORD)[0]
+    image = attach_picture(ValImage.objects.filter(original_label_id=65).first())
+    make_candidates(image, {65: 30, 58: 20})
+    review_set = create_review_set(
+        name="snakes", images=ValImage.objects.filter(pk=image.pk), overlap=2, created_by=lead
+    )
+    _review(review_set, ada, {65: "correct", 58: "wrong"}, ["artwork", "edited"])
+    _review(review_set, ben, {65: "correct", 58: "correct"})
+
+    refused = []
+
+    def busy_once(route):
+        if refused:
+            route.fallback()
+            return
+        refused.append(route.request.url)
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": "1"},
+            json={
+                "detail": "The database is unavailable for a moment; nothing was saved. Try again."
+            },
+        )
+
+    log_in(page, "lena", PASSWORD)
+    page.route("**/api/adjudication/images/*/labels/*/", busy_once)
+    page.goto("/adjudication/")
+    expect(page.locator("#expert-notes")).to_contain_text(
+        f"Flagged: {ProblemReason.ARTWORK.label}; {ProblemReason.EDITED.label}"
+    )
+
+    page.keyboard.press("w")
+    expect(page.locator("#save-status")).to_have_text(
+        "Not saved yet: The database is unavailable for a moment; nothing was saved. "
+        "Try again. Trying again…"
+    )
+    expect(page.locator("#save-status")).to_have_text("Saved")
+    assert len(refused) == 1
+    decision = Adjudication.objects.get(image=image, label_id=58)
+    assert (decision.value, decision.decided_by) == ("wrong", lead)

@@ -392,6 +392,30 @@ def test_a_lost_lease_is_said_plainly_and_the_next_image_is_offered(page):
     assert _file_name(page) == ValImage.objects.get(number=numbers[1]).file_name
 
 
+def test_a_verdict_sent_while_the_connection_drops_is_sent_again_and_saved(page):
+    review_set, numbers = _make_review_set(count=1)
+    ada = _expert()
+    _open_review_page(page, review_set)
+    dropped = []
+
+    def drop_once(route):
+        if dropped:
+            route.fallback()
+            return
+        dropped.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    page.route("**/api/reviews/*/verdicts/", drop_once)
+    page.keyboard.press("c")
+
+    expect(page.locator("#save-status")).to_have_text(
+        "Not saved yet: The server cannot be reached: check the network. Trying again…"
+    )
+    _wait_saved(page)
+    assert len(dropped) == 1
+    assert _verdicts(Review.objects.get(expert=ada)) == {65: "correct"}
+
+
 def _second_tab(page, review_set):
     """Another tab of the same browser (the same session) on the same review set."""
     tab = page.context.new_page()

@@ -2,10 +2,14 @@
 //
 // GET /api/adjudication/queue/[?after=N] gives the next image's case (204 when nothing is left);
 // each decision is a PUT that answers the image's case again, so the table, the consensus and
-// the queue's counts always show what the server holds.
+// the queue's counts always show what the server holds. The requests go through the pages' one
+// API client (static/js/api.js), which tries a lost connection or a server error again; the
+// problem reasons' labels come from the server (reviews.verdicts.ProblemReason) in the page.
+
+import { createApi, withRetry } from "../api.js";
 
 const app = document.getElementById("adjudication-app");
-const root = app.dataset.apiRoot;
+const api = createApi(app.dataset.apiRoot);
 const $ = (id) => document.getElementById(id);
 const el = {
   case: $("case"),
@@ -32,42 +36,9 @@ const el = {
   help: $("help"),
 };
 const VALUES = ["correct", "wrong", "unclear"];
-const REASONS = {
-  original_label: "original label wrong or unclear",
-  artwork: "artwork",
-  edited: "heavily edited",
-  inappropriate: "inappropriate",
-};
+// {code: label} of the problem reasons, as the server names them.
+const REASONS = JSON.parse(document.getElementById("problem-reasons").textContent);
 const state = { case: null, selected: 0 };
-
-function cookie(name) {
-  const entry = document.cookie.split("; ").find((part) => part.startsWith(`${name}=`));
-  return entry ? decodeURIComponent(entry.slice(name.length + 1)) : "";
-}
-
-async function api(method, path, body) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRFToken"] = cookie("csrftoken");
-  let response;
-  try {
-    response = await fetch(root + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-    });
-  } catch {
-    throw new Error("The server cannot be reached: check the network.");
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => null);
-  if (!response.ok) {
-    const detail = data && typeof data.detail === "string" ? data.detail : JSON.stringify(data);
-    throw new Error(detail || `The server answered ${response.status}.`);
-  }
-  return data;
-}
 
 function setStatus(text, kind) {
   el.status.textContent = text;
@@ -190,7 +161,8 @@ function renderNotes(data) {
       parts.push(
         node("p", {
           className: "flagged",
-          textContent: `Flagged: ${column.problem_reasons.map((r) => REASONS[r] || r).join(", ")}${column.problem_note ? ` — “${column.problem_note}”` : ""}`,
+          // "; " between the reasons: a label may have commas of its own.
+          textContent: `Flagged: ${column.problem_reasons.map((r) => REASONS[r] || r).join("; ")}${column.problem_note ? ` — “${column.problem_note}”` : ""}`,
         }),
       );
     }
@@ -258,7 +230,10 @@ function run(action, saving = true) {
   chain = chain.then(async () => {
     if (saving) setStatus("Saving…", "saving");
     try {
-      await action();
+      await withRetry(action, {
+        onRetry: (error) =>
+          setStatus(`${saving ? "Not saved yet: " : ""}${error.detail} Trying again…`, "error"),
+      });
       if (saving) setStatus("Saved", "saved");
     } catch (error) {
       setStatus(error.message, "error");
@@ -269,7 +244,7 @@ function run(action, saving = true) {
 
 function nextImage() {
   const after = state.case ? `?after=${state.case.number}` : "";
-  return run(async () => show(await api("GET", `adjudication/queue/${after}`)), false);
+  return run(async () => show(await api.get(`adjudication/queue/${after}`)), false);
 }
 
 function select(index) {
@@ -286,11 +261,10 @@ function decideLabel(index, value) {
   state.selected = index;
   const { number } = state.case; // the image on screen when the key was pressed
   return run(async () => {
-    const data = await api(
-      "PUT",
-      `adjudication/images/${number}/labels/${row.label}/`,
-      { value, note: el.note.value },
-    );
+    const data = await api.put(`adjudication/images/${number}/labels/${row.label}/`, {
+      value,
+      note: el.note.value,
+    });
     state.case = data;
     // On to the next label that still needs a decision, else the next row.
     const open = data.labels.findIndex(isOpen);
@@ -303,7 +277,7 @@ function decideFlag(confirmed) {
   if (!state.case?.flag.flagged) return;
   const { number } = state.case;
   return run(async () => {
-    state.case = await api("PUT", `adjudication/images/${number}/flag/`, {
+    state.case = await api.put(`adjudication/images/${number}/flag/`, {
       confirmed,
       note: el.note.value,
     });

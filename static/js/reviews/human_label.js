@@ -4,10 +4,12 @@
 // fills in the form and sends it, and the server redirects to the next picture. The task is
 // known by its token only: nothing here names the image.
 
+import { createApi } from "../api.js";
 import { createClassSearch } from "./class_search.js";
 
 const byId = (id) => document.getElementById(id);
 const app = byId("human-app");
+const api = createApi(app.dataset.apiRoot);
 const form = byId("answer-form");
 const picture = byId("picture");
 const input = byId("class-search");
@@ -43,16 +45,7 @@ const search = createClassSearch({
   input,
   results: byId("class-results"),
   status,
-  find: async (query, { signal }) => {
-    const response = await fetch(
-      `${app.dataset.apiRoot}classes/?q=${encodeURIComponent(query)}`,
-      { headers: { Accept: "application/json" }, credentials: "same-origin", signal },
-    );
-    if (!response.ok || response.redirected) {
-      throw new Error(`the server answered ${response.status} (are you still logged in?)`);
-    }
-    return response.json();
-  },
+  find: (query, options) => api.get(`classes/?q=${encodeURIComponent(query)}`, options),
   onChoose: answer,
   verb: "answer",
 });

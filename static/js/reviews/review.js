@@ -6,106 +6,13 @@
 // then the one the last change answered): when another tab or client changed the review
 // meanwhile, the server refuses it (409, "stale_version") and the page reloads what is stored.
 // When the session has ended (403, "not_authenticated"), the page says so with a link to log in
-// that comes back here, and shows the verdicts that were not saved as such. After a submit it claims the next image and swaps it in only once its
-// picture has decoded, in a single frame; the time from the key press to that frame is recorded
-// as the performance measure "review:next-image".
+// that comes back here, and shows the verdicts that were not saved as such. After a submit it
+// claims the next image and swaps it in only once its picture has decoded, in a single frame;
+// the time from the key press to that frame is recorded as the performance measure
+// "review:next-image". The requests go through the pages' one API client, static/js/api.js.
 
+import { ApiError, createApi, LOGGED_OUT, retryDelay, wait } from "../api.js";
 import { createClassSearch } from "./class_search.js";
-
-// ---- the API client: the session cookie plus the CSRF header; errors as ApiError ----------
-
-class ApiError extends Error {
-  constructor(status, detail, code = "") {
-    super(detail);
-    this.status = status; // 0 when the server could not be reached
-    this.detail = detail;
-    this.code = code; // the API's code for the refusals the page tells apart
-  }
-
-  get isConflict() {
-    return this.status === 409;
-  }
-
-  // The review changed in another tab or client after the version this change was based on.
-  get isStale() {
-    return this.status === 409 && this.code === "stale_version";
-  }
-
-  get isLoggedOut() {
-    return this.status === 401 || this.code === "not_authenticated";
-  }
-
-  get isNetwork() {
-    return this.status === 0 || this.status >= 500;
-  }
-}
-
-function cookie(name) {
-  const prefix = `${name}=`;
-  const entry = document.cookie.split("; ").find((part) => part.startsWith(prefix));
-  return entry ? decodeURIComponent(entry.slice(prefix.length)) : "";
-}
-
-function message(status, body) {
-  if (body && typeof body === "object") {
-    if (typeof body.detail === "string") return body.detail;
-    // Field errors: {"field": ["message", ...]}
-    const parts = Object.entries(body).map(
-      ([field, errors]) => `${field}: ${[].concat(errors).join(" ")}`,
-    );
-    if (parts.length) return parts.join("; ");
-  }
-  if (status === 403) return "You are not allowed to do this (are you still logged in?).";
-  return `The server answered ${status}.`;
-}
-
-const LOGGED_OUT = "You are logged out: log in again (saved work is kept).";
-
-function createApi(root) {
-  async function request(method, path, body, { signal } = {}) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (method !== "GET") headers["X-CSRFToken"] = cookie("csrftoken");
-    let response;
-    try {
-      response = await fetch(root + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "same-origin",
-        signal,
-        // Changes made just before the page closes still reach the server.
-        keepalive: method !== "GET",
-      });
-    } catch (error) {
-      if (error.name === "AbortError") throw error;
-      throw new ApiError(0, "The server cannot be reached: check the network.");
-    }
-    if (response.redirected) {
-      throw new ApiError(401, LOGGED_OUT, "not_authenticated");
-    }
-    if (response.status === 204) return null;
-    const text = await response.text();
-    let data = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = null;
-    }
-    if (!response.ok) {
-      const code = typeof data?.code === "string" ? data.code : "";
-      throw new ApiError(response.status, message(response.status, data), code);
-    }
-    return data;
-  }
-
-  return {
-    get: (path, options) => request("GET", path, undefined, options),
-    post: (path, body) => request("POST", path, body ?? {}),
-    put: (path, body) => request("PUT", path, body),
-    delete: (path) => request("DELETE", path),
-  };
-}
 
 const app = document.getElementById("review-app");
 const api = createApi(app.dataset.apiRoot);
@@ -156,8 +63,6 @@ const el = {
 const VERDICT_KEYS = { c: "correct", w: "wrong", u: "unclear" };
 const ONCE_KEYS = new Set(["c", "w", "u", "x", "s", "b", "z", "Enter", "Delete", "Backspace"]);
 const TEXT_SAVE_DELAY_MS = 500;
-const RETRY_DELAY_MS = 3000;
-const SERVER_ERROR_RETRIES = 3;
 const NEXT_IMAGE_MEASURE = "review:next-image";
 
 // The steps between the submit key and the next picture, as performance measures too.
@@ -250,11 +155,13 @@ const saver = (() => {
           if (state.task && op.reviewId === state.task.id) loseLease(error.detail);
           break;
         }
-        // Offline: keep trying for as long as it takes. A server error: a few times only.
+        // Offline: keep trying for as long as it takes. A server error: a few times only
+        // (static/js/api.js decides).
         op.failures = (op.failures ?? 0) + 1;
-        if (error.status === 0 || (error.isNetwork && op.failures <= SERVER_ERROR_RETRIES)) {
+        const delay = retryDelay(error, op.failures);
+        if (delay !== null) {
           setStatus("error", `Not saved yet: ${error.detail} Trying again…`);
-          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+          await wait(delay);
           continue;
         }
         // The server refused the change (400, 403, 404) or keeps failing: drop it and show
