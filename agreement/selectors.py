@@ -78,12 +78,21 @@ class PanelAgreement:
     images: int
     items: int
     ratings: int
-    kappa: float  # Fleiss
-    alpha: float  # Krippendorff, nominal
+    figures: dict[str, float]  # each of agreement.statistics.PANEL_STATISTICS, by its key
     experts: list[ExpertAgreement]
     pairwise: list[list[float]]  # Cohen's kappa, in the order of ``experts``; nan on the diagonal
     classes: list[ClassAgreement]  # by class index
     scope: str = "all"  # EVERYTHING for leads; SETTLED: what an expert may read (blind review)
+
+    @property
+    def kappa(self) -> float:
+        """Fleiss' kappa over every item."""
+        return self.figures["kappa"]
+
+    @property
+    def alpha(self) -> float:
+        """Krippendorff's nominal alpha over every item (the per-class plot uses it too)."""
+        return self.figures["alpha"]
 
     @property
     def unclear_rule(self) -> str:
@@ -379,8 +388,10 @@ def panel_agreement(
         images=len(matrix.image_numbers),
         items=len(matrix.item_ids),
         ratings=int(np.count_nonzero(merged >= 0)),
-        kappa=agreement.fleiss_kappa(counts),
-        alpha=agreement.krippendorff_alpha_nominal(merged),
+        figures={
+            statistic.key: statistic.compute(merged, counts)
+            for statistic in agreement.PANEL_STATISTICS
+        },
         # Blind review: an expert's own row only, and no pairwise kappa (see the docstring).
         experts=[row for row in experts if row.expert_id == viewer.pk] if blind else experts,
         pairwise=[] if blind else agreement.pairwise_cohen(merged).tolist(),

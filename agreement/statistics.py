@@ -17,6 +17,8 @@ categories, so 74,000 items by 3 experts take milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -287,3 +289,33 @@ def agreement_with_reference(ratings: np.ndarray, reference: np.ndarray) -> np.n
     share = np.full(ratings.shape[0], np.nan)
     np.divide(matches, judged_items, out=share, where=judged_items > 0)
     return share
+
+
+@dataclass(frozen=True)
+class PanelStatistic:
+    """A figure of the whole panel's agreement: the agreement page shows it under ``title``, the
+    API answers it as ``key``. ``compute(ratings, counts)`` takes the ratings after the unclear
+    rule and their per-item category counts."""
+
+    key: str
+    title: str
+    description: str
+    compute: Callable[[np.ndarray, np.ndarray], float]
+
+
+# The panel-wide statistics, in the order the page shows them. A new one is a row here (and its
+# function above); the selector computes every row, the page and the API show every row.
+PANEL_STATISTICS: tuple[PanelStatistic, ...] = (
+    PanelStatistic(
+        "kappa",
+        "Fleiss' kappa",
+        "Fleiss' kappa over every item.",
+        lambda ratings, counts: fleiss_kappa(counts),
+    ),
+    PanelStatistic(
+        "alpha",
+        "Krippendorff's alpha (nominal)",
+        "Krippendorff's nominal alpha over every item.",
+        lambda ratings, counts: krippendorff_alpha_nominal(ratings),
+    ),
+)

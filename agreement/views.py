@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from agreement.selectors import SCOPES, UNCLEAR_TREATMENTS, PanelAgreement, panel_agreement
+from agreement.statistics import PANEL_STATISTICS
 from reviews.models import ReviewSet
 from reviews.roles import is_expert
 
@@ -151,7 +152,10 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
             "treatments": UNCLEAR_TREATMENTS,
             "result": result,
             "scope_rule": SCOPES[result.scope],
-            "figures": {"kappa": _figure(result.kappa), "alpha": _figure(result.alpha)},
+            "figures": [
+                (statistic.title, _figure(result.figures[statistic.key]))
+                for statistic in PANEL_STATISTICS
+            ],
             "bars": _expert_bars(result),
             "pairwise": _pairwise_table(result),
             "histogram": _alpha_histogram(result),

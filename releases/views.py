@@ -36,7 +36,10 @@ class CutReleaseForm(forms.Form):
         return self.cleaned_data["imagenet_m"].split()
 
 
-def _releases_page(request: HttpRequest, cut_form: CutReleaseForm, status: int = 200):
+def _releases_page(
+    request: HttpRequest, cut_form: CutReleaseForm | None = None, status: int = 200
+) -> HttpResponse:
+    """The releases the user may read, with their downloads (and the cut form, on a cut)."""
     listing = selectors.release_list(viewer=request.user)
     return render(
         request,
@@ -125,17 +128,8 @@ def diff(request: HttpRequest, before: str, after: str) -> HttpResponse:
 @login_required
 def releases(request: HttpRequest) -> HttpResponse:
     """The releases the user may read (leads and researchers: all; experts: see
-    ``reviews.selectors.RELEASE_WITHHELD``), with their downloads."""
-    listing = selectors.release_list(viewer=request.user)
-    return render(
-        request,
-        "releases/releases.html",
-        {
-            "releases": listing.readable,
-            "withheld": listing.withheld,
-            "formats": list(EXPORT_FORMATS),
-        },
-    )
+    ``releases.selectors.RELEASE_WITHHELD``), with their downloads."""
+    return _releases_page(request)
 
 
 @login_required

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreement.selectors import SCOPES, UNCLEAR_TREATMENTS, panel_agreement
+from agreement.statistics import PANEL_STATISTICS
 from common.api_schema import error
 from reviews.api.permissions import IsExpert
 from reviews.api.serializers import ReviewSetRefSerializer
@@ -52,7 +53,7 @@ class ClassAgreementSerializer(serializers.Serializer):
     alpha = NullableFloatField(help_text="Krippendorff's nominal alpha; null when undefined.")
 
 
-class PanelAgreementSerializer(serializers.Serializer):
+class _PanelAgreementSerializer(serializers.Serializer):
     review_set = ReviewSetRefSerializer(allow_null=True, help_text="Null: every review set.")
     scope = serializers.ChoiceField(
         choices=list(SCOPES),
@@ -65,8 +66,6 @@ class PanelAgreementSerializer(serializers.Serializer):
     images = serializers.IntegerField()
     items = serializers.IntegerField(help_text="(image, label) pairs judged by anyone.")
     ratings = serializers.IntegerField(help_text="Verdicts counted (after the unclear rule).")
-    kappa = NullableFloatField(help_text="Fleiss' kappa over every item.")
-    alpha = NullableFloatField(help_text="Krippendorff's nominal alpha over every item.")
     experts = ExpertAgreementSerializer(many=True)
     pairwise = serializers.ListField(
         child=serializers.ListField(child=NullableFloatField()),
@@ -74,6 +73,19 @@ class PanelAgreementSerializer(serializers.Serializer):
         "diagonal and where undefined.",
     )
     classes = ClassAgreementSerializer(many=True, help_text="Per original class, by index.")
+
+
+# One field per panel-wide statistic (agreement.statistics.PANEL_STATISTICS), named by its key.
+PanelAgreementSerializer = type(
+    "PanelAgreementSerializer",
+    (_PanelAgreementSerializer,),
+    {
+        statistic.key: NullableFloatField(
+            source=f"figures.{statistic.key}", help_text=statistic.description
+        )
+        for statistic in PANEL_STATISTICS
+    },
+)
 
 
 class AgreementView(APIView):

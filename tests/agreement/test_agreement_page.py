@@ -18,8 +18,10 @@ import math
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from agreement.selectors import panel_agreement
+from agreement.statistics import PANEL_STATISTICS
 from annotator.models import ValImage
 from reviews.models import Adjudication
 from reviews.services.panel import add_panel_member
@@ -270,3 +272,20 @@ def test_agreement_is_for_the_panel_only(client, db):
     client.force_login(outsider)
     assert client.get(reverse("agreement:page")).status_code == 403
     assert client.get(reverse("agreement:api")).status_code == 403
+
+
+def test_every_panel_statistic_of_the_registry_is_on_the_page_and_in_the_api(
+    client, disagreeing, lead
+):
+    """A new panel-wide statistic is one row of PANEL_STATISTICS: the selector computes it, the
+    page and the API show it, under its title and its key."""
+    client.force_login(lead)
+    result = panel_agreement(review_set=disagreeing)
+
+    html = client.get(reverse("agreement:page"), {"review_set": disagreeing.pk}).content.decode()
+    data = client.get(reverse("agreement:api"), {"review_set": disagreeing.pk}).json()
+
+    assert [s.key for s in PANEL_STATISTICS] == ["kappa", "alpha"]
+    for statistic in PANEL_STATISTICS:
+        assert escape(statistic.title) in html
+        assert data[statistic.key] == pytest.approx(result.figures[statistic.key])
