@@ -53,6 +53,8 @@ CHANGED = error(
     '``"stale_version"``, the review changed after the ``version`` you sent (in another tab '
     "or through another client): reload it and make the change again. Nothing was saved."
 )
+# What a change of a review may answer besides its success.
+CHANGE_ERRORS = {400: BAD_REQUEST, 403: NOT_YOURS, 404: NOT_FOUND, 409: CHANGED}
 MAX_VERSION = 2**31 - 1
 
 
@@ -288,13 +290,7 @@ class VerdictsView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            200: out.VerdictMapSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={200: out.VerdictMapSerializer, **CHANGE_ERRORS},
         description=f"Values: {', '.join(VerdictValue.values)}.",
     )
     def put(self, request: Request, pk: int) -> Response:
@@ -323,13 +319,7 @@ class LabelsView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            201: out.AddedLabelSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={201: out.AddedLabelSerializer, **CHANGE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Add a class that no model proposed; it is then judged like the candidates."""
@@ -347,13 +337,7 @@ class LabelsView(ReviewView):
 class LabelView(ReviewView):
     @extend_schema(
         parameters=[VersionInputSerializer],
-        responses={
-            200: out.VersionSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={200: out.VersionSerializer, **CHANGE_ERRORS},
     )
     def delete(self, request: Request, pk: int, label: int) -> Response:
         """Take back a class you added (proposed labels cannot be removed); ``?version=`` as
@@ -381,13 +365,7 @@ class FlagsView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            200: out.FlagsSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={200: out.FlagsSerializer, **CHANGE_ERRORS},
     )
     def put(self, request: Request, pk: int) -> Response:
         """Flag the image as problematic for these reasons, with a note."""
@@ -414,13 +392,7 @@ class CommentView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            200: out.CommentSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={200: out.CommentSerializer, **CHANGE_ERRORS},
     )
     def put(self, request: Request, pk: int) -> Response:
         """Replace the review's free comment."""
@@ -461,13 +433,7 @@ class SubmitView(ReviewView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            200: out.SubmittedSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={200: out.SubmittedSerializer, **CHANGE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Finish the review (every label needs a verdict); again after a revision."""
@@ -481,13 +447,7 @@ class SubmitView(ReviewView):
 class SkipView(ReviewView):
     @extend_schema(
         request=VersionInputSerializer,
-        responses={
-            200: out.SkippedSerializer,
-            400: BAD_REQUEST,
-            403: NOT_YOURS,
-            404: NOT_FOUND,
-            409: CHANGED,
-        },
+        responses={200: out.SkippedSerializer, **CHANGE_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Hand the image back to the queue for others; you will not be given it again."""
