@@ -2,8 +2,8 @@
 
 Importing pictures and predictions writes tens of thousands of rows; the ORM's bulk_update() and
 model instances cost more than the database's work there, so these few writes are plain
-statements. Table and column names come from the models' ``_meta`` (quoted for the connection,
-built once on first use). They run on SQLite and PostgreSQL; where the two differ in what is fast,
+statements. Table and column names come from the models' ``_meta`` (``common.sql.Table``, quoted
+for the connection). They run on SQLite and PostgreSQL; where the two differ in what is fast,
 each function picks the statement for the connection it runs on.
 """
 
@@ -14,19 +14,16 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from annotator.models import Candidate, ValImage
+from common.sql import Table
 
 POSTGRESQL_ROWS_PER_UPDATE = 1000
 
 
 @functools.cache
 def _update_images(fields: tuple[str, ...]) -> str:
-    quote = connection.ops.quote_name
-    meta = ValImage._meta
-    return "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(meta.get_field(name).column)} = %s" for name in fields),
-        quote(meta.pk.column),
-    )
+    image = Table(ValImage)
+    assignments = ", ".join(f"{getattr(image, name)} = %s" for name in fields)
+    return f"UPDATE {image.table} SET {assignments} WHERE {image.pk} = %s"
 
 
 def update_images(
@@ -53,35 +50,26 @@ def update_images(
 # per thousand rows.
 
 
-@functools.cache
-def _candidate_table() -> tuple[str, dict[str, str]]:
-    """The quoted name of the Candidate table and of the column of each field."""
-    quote = connection.ops.quote_name
-    meta = Candidate._meta
-    fields = ("id", "image", "label", "top1_votes", "top5_votes", "proposed_by")
-    return quote(meta.db_table), {name: quote(meta.get_field(name).column) for name in fields}
-
-
 def update_candidates(cursor: CursorWrapper, *, rows: Sequence[tuple[int, int, int, str]]) -> None:
     """(primary key, top-1 votes, top-k votes, proposers as JSON text) per changed candidate."""
     if not rows:
         return
-    table, column = _candidate_table()
+    c = Table(Candidate)
     if connection.vendor != "postgresql":
         cursor.executemany(
-            f"UPDATE {table} SET {column['top1_votes']} = %s, {column['top5_votes']} = %s, "
-            f"{column['proposed_by']} = %s WHERE {column['id']} = %s",
+            f"UPDATE {c.table} SET {c.top1_votes} = %s, {c.top5_votes} = %s, "
+            f"{c.proposed_by} = %s WHERE {c.pk} = %s",
             [(top1, top5, proposers, pk) for pk, top1, top5, proposers in rows],
         )
         return
     for start in range(0, len(rows), POSTGRESQL_ROWS_PER_UPDATE):
         chunk = rows[start : start + POSTGRESQL_ROWS_PER_UPDATE]
         cursor.execute(
-            f"UPDATE {table} SET {column['top1_votes']} = revised.top1, "
-            f"{column['top5_votes']} = revised.top5, "
-            f"{column['proposed_by']} = CAST(revised.proposers AS jsonb) "
+            f"UPDATE {c.table} SET {c.top1_votes} = revised.top1, "
+            f"{c.top5_votes} = revised.top5, "
+            f"{c.proposed_by} = CAST(revised.proposers AS jsonb) "
             f"FROM (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(chunk))}) "
-            f"AS revised (id, top1, top5, proposers) WHERE {table}.{column['id']} = revised.id",
+            f"AS revised (id, top1, top5, proposers) WHERE {c.table}.{c.pk} = revised.id",
             [value for row in chunk for value in row],
         )
 
@@ -92,13 +80,12 @@ def insert_candidates(
     """(image, label, top-1 votes, top-k votes, proposers as JSON text) per new candidate."""
     if not rows:
         return
-    table, column = _candidate_table()
-    names = ("image", "label", "top1_votes", "top5_votes", "proposed_by")
-    columns = ", ".join(column[name] for name in names)
+    c = Table(Candidate)
+    columns = ", ".join((c.image, c.label, c.top1_votes, c.top5_votes, c.proposed_by))
     if connection.vendor != "postgresql":
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)", rows)
+        cursor.executemany(f"INSERT INTO {c.table} ({columns}) VALUES (%s, %s, %s, %s, %s)", rows)
         return
     # COPY reads the JSON text into the jsonb column as it is.
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {c.table} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)

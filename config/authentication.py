@@ -19,6 +19,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from common.rows import from_row
+from common.sql import Table
 from config.api_tokens import is_token_expired
 from reviews.roles import remember_groups
 
@@ -27,25 +28,19 @@ from reviews.roles import remember_groups
 def _token_user_and_groups() -> str:
     """The statement, built on first use (the user model is known once the apps are loaded),
     with every table and column name from the models' ``_meta``."""
-    quote = connection.ops.quote_name
     user_model = get_user_model()
-    token, user, group = Token._meta, user_model._meta, Group._meta
-    membership = user_model.groups.through._meta
-
-    def column(meta, name: str) -> str:
-        return quote(meta.get_field(name).column)
-
-    user_pk = quote(user.pk.column)
-    columns = ", ".join(f"u.{quote(f.column)}" for f in user.concrete_fields)
+    token, user, group = Table(Token), Table(user_model), Table(Group)
+    membership = Table(user_model.groups.through)
+    quote = connection.ops.quote_name
+    columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
     return (
-        f"SELECT {columns}, t.{column(token, 'created')}, g.{column(group, 'name')}"
-        f" FROM {quote(token.db_table)} t"
-        f" JOIN {quote(user.db_table)} u ON u.{user_pk} = t.{column(token, 'user')}"
-        f" LEFT JOIN {quote(membership.db_table)} m"
-        f" ON m.{column(membership, user.model_name)} = u.{user_pk}"
-        f" LEFT JOIN {quote(group.db_table)} g"
-        f" ON g.{quote(group.pk.column)} = m.{column(membership, 'group')}"
-        f" WHERE t.{quote(token.pk.column)} = %s"
+        f"SELECT {columns}, t.{token.created}, g.{group.name}"
+        f" FROM {token.table} t"
+        f" JOIN {user.table} u ON u.{user.pk} = t.{token.user}"
+        f" LEFT JOIN {membership.table} m"
+        f" ON m.{getattr(membership, user_model._meta.model_name)} = u.{user.pk}"
+        f" LEFT JOIN {group.table} g ON g.{group.pk} = m.{membership.group}"
+        f" WHERE t.{token.pk} = %s"
     )
 
 

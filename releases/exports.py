@@ -78,10 +78,6 @@ def stored_exports(label_file: LabelFile) -> dict[str, bytes]:
     }
 
 
-def stored_fields() -> list[str]:
-    return [export.stored_field for export in EXPORT_FORMATS.values() if export.stored_field]
-
-
 def iter_export(*, release: Release, export_format: str) -> Iterator[str]:
     """The release in an export format, as text chunks of the bytes stored with the release (the
     tfds one is the canonical file, byte for byte), or written from its labels when the format

@@ -26,21 +26,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Model
 
 from annotator.models import Candidate, ValImage
+from common.sql import Table
 from reviews.models import Review, ReviewEvent, ReviewStatus, Slot, SlotState, Verdict
-
-
-class _Table:
-    """A model's table name (``.table``) and its fields' column names (``.<field name>``)."""
-
-    def __init__(self, model: type[Model]):
-        self._meta = model._meta
-        self.table = model._meta.db_table
-
-    def __getattr__(self, name: str) -> str:
-        return self._meta.get_field(name).column
 
 
 def _literal(value: str) -> str:
@@ -54,8 +43,8 @@ def _db_time(moment: datetime | None):
 
 
 # The tables, named as the statements' aliases of them.
-S, R, V, E = _Table(Slot), _Table(Review), _Table(Verdict), _Table(ReviewEvent)
-C, I = _Table(Candidate), _Table(ValImage)  # noqa: E741 (I for image, as s, r, v for the others)
+S, R, V, E = (Table(model, quoted=False) for model in (Slot, Review, Verdict, ReviewEvent))
+C, I = Table(Candidate, quoted=False), Table(ValImage, quoted=False)  # noqa: E741 (I for image, as s, r, v for the others)
 OPEN, LEASED, DONE = (
     _literal(state.value) for state in (SlotState.OPEN, SlotState.LEASED, SlotState.DONE)
 )
@@ -387,7 +376,7 @@ def task_rows(
 def _group_names() -> str:
     # Built on first use: the user model is known only once the apps are loaded.
     membership = get_user_model().groups.through
-    m, g = _Table(membership), _Table(Group)
+    m, g = Table(membership, quoted=False), Table(Group, quoted=False)
     return f"""
     SELECT g.{g.name} FROM {g.table} g JOIN {m.table} m ON m.{m.group} = g.{g.id}
     WHERE m.{getattr(m, get_user_model()._meta.model_name)} = %s"""
