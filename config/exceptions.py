@@ -36,15 +36,13 @@ def handle_exception(exc, context):
     written and the client may simply try again."""
     if isinstance(exc, DjangoValidationError):
         messages = _messages(exc)
-        code = (
-            status.HTTP_409_CONFLICT
-            if isinstance(exc, ConflictError)
-            else status.HTTP_400_BAD_REQUEST
-        )
+        conflict = isinstance(exc, ConflictError)
         body = messages if isinstance(messages, dict) else {"detail": messages}
-        if isinstance(exc, ConflictError) and exc.code and "detail" in body:
+        if conflict and exc.code and "detail" in body:
             body["code"] = exc.code  # e.g. "stale_version": the client reloads, then retries
-        return Response(body, status=code)
+        return Response(
+            body, status=status.HTTP_409_CONFLICT if conflict else status.HTTP_400_BAD_REQUEST
+        )
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", exc, exc_info=exc)
         return Response(
