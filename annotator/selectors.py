@@ -1,21 +1,14 @@
 """Reads of the catalogue for pages and the API, each in a constant number of queries."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
-from django.db.models import (
-    BooleanField,
-    Case,
-    ExpressionWrapper,
-    IntegerField,
-    Prefetch,
-    Q,
-    QuerySet,
-    Value,
-    When,
-)
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 
 from annotator.catalogue import CLASS_COUNT
+from annotator.class_search import ClassIndex, Found
 from annotator.models import Candidate, Classifier, ImageClass, ValImage
 
 _WNID = re.compile(r"n\d{8}")
@@ -143,33 +136,62 @@ def similar_classes(*, image_class: ImageClass) -> list[ImageClass]:
     return [by_index[index] for index in image_class.similar if index in by_index]
 
 
-def class_list(*, group: str | None = None, search: str = "") -> QuerySet[ImageClass]:
-    """Classes of a group, or matching a search: an exact name or synonym first, then names that
-    start with the words, then names that contain them, then glosses."""
-    classes = ImageClass.objects.all()
+def class_list(
+    *, group: str | None = None, search: str = ""
+) -> "QuerySet[ImageClass] | RankedClasses":
+    """Classes of a group by index or, with a search, the classes it finds, best first (the
+    ranking of ``annotator/class_search.py``)."""
+    if not search.strip():
+        classes = class_summaries()
+        return (classes.in_group(group) if group else classes).order_by("index")
+    return RankedClasses(class_search(search=search, group=group))
+
+
+def class_search(*, search: str, group: str | None = None) -> list[Found]:
+    """The classes a search finds (of a group, if given), best first, and how each matched;
+    without a group, from the process's copy of the catalogue alone (no query)."""
+    found = class_search_index().search(search)
     if group:
-        classes = classes.in_group(group)
-    search = search.strip()
-    if not search:
-        return classes.order_by("index")
-    if search.isdigit():
-        return classes.filter(index=int(search))
-    if _WNID.fullmatch(search):
-        return classes.filter(wnid=search)
-    # The names are a JSON list, so a synonym is a quoted string in its text.
-    quoted = search.replace('"', "")
-    rank = Case(
-        When(names__icontains=f'"{quoted}"', then=Value(0)),
-        When(names__icontains=f'"{quoted}', then=Value(1)),
-        When(names__icontains=search, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    return (
-        classes.filter(Q(names__icontains=search) | Q(gloss__icontains=search))
-        .annotate(rank=rank)
-        .order_by("rank", "index")
-    )
+        in_group = set(ImageClass.objects.in_group(group).values_list("index", flat=True))
+        found = [hit for hit in found if hit.index in in_group]
+    return found
+
+
+class RankedClasses(Sequence[ImageClass]):
+    """The classes a search found, in its order, each with how it matched (``match``).
+
+    A paginator takes its length for the count and reads only the slice it shows: one query."""
+
+    def __init__(self, found: list[Found]):
+        self.found = found
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    @overload
+    def __getitem__(self, item: int) -> ImageClass: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[ImageClass]: ...
+    def __getitem__(self, item: int | slice) -> ImageClass | list[ImageClass]:
+        hits = self.found[item] if isinstance(item, slice) else [self.found[item]]
+        rows = class_summaries().in_bulk([hit.index for hit in hits])
+        classes = []
+        for hit in hits:
+            image_class = rows[hit.index]
+            image_class.match = hit.match
+            classes.append(image_class)
+        return classes if isinstance(item, slice) else classes[0]
+
+
+_class_index: ClassIndex | None = None
+
+
+def class_search_index() -> ClassIndex:
+    """The 1000 classes prepared for the class search, once per process (see ``class_cards``)."""
+    global _class_index
+    if _class_index is None or len(_class_index) < CLASS_COUNT:
+        _class_index = ClassIndex(class_cards().values())
+    return _class_index
 
 
 def classifier_list() -> QuerySet[Classifier]:

@@ -5,9 +5,13 @@ pictures, the testbed's real predictions, experts and the review set "Demo pictu
 on 127.0.0.1 with gunicorn (gthread workers; Django's threaded ``runserver`` when gunicorn is not
 installed, or with ``--server runserver``), and drives Debian's Chromium through
 Playwright as ``expert1``: for each image, Shift+W (every label wrong), wait until the page says
-the verdicts are saved, then Enter. The page records the time from the Enter keydown to the
-animation frame after the next picture has decoded and been swapped in, as the performance
-measure "review:next-image"; the benchmark reads it back. Target (issue 3): p95 under 150 ms.
+the verdicts are saved and that the next image is ready (claimed ahead and its picture decoded,
+as it is after the seconds an expert spends on an image), then Enter. The page records the time
+from the Enter keydown to the animation frame after the next picture has been swapped in, as the
+performance measure "review:next-image"; the benchmark reads it back. Beside it, the same run's
+floor: on the same page, a key that swaps one already-decoded picture for another, measured the
+same way; and the ratio of the two. The submit, the claim ahead and the next picture's decoding
+run in the background and are printed too. Target (issue 13): p95 under 50 ms (issue 3's was 150).
 
     .venv/bin/python bench/bench_review_browser.py [--images 20] [--warm-up 3] [--server runserver]
 """
@@ -71,6 +75,49 @@ def describe(name: str, values: list[float]) -> str:
     return (
         f"{name}: p50 {statistics.median(values):6.1f} ms   p95 {percentile(values, 0.95):6.1f} ms"
         f"   max {max(values):6.1f} ms"
+    )
+
+
+FLOOR_KEY = "F9"
+FLOOR_MEASURE = "bench:floor"
+
+
+def measure_floor(page, pictures: list[str], count: int) -> list[float]:
+    """The same-run floor: on the same page, the time from a key press to the frame after one
+    already-decoded picture replaced another, measured as the page measures its next image
+    (from the keydown's timestamp to the next animation frame)."""
+    page.evaluate(
+        """async ([sources, key, name]) => {
+            const shown = document.getElementById('picture');
+            const pictures = sources.map(source => {
+                const picture = new Image();
+                picture.width = shown.width;
+                picture.height = shown.height;
+                picture.alt = '';
+                picture.src = source;
+                return picture;
+            });
+            await Promise.all(pictures.map(picture => picture.decode()));
+            let turn = 0;
+            document.addEventListener('keydown', (event) => {
+                if (event.key !== key) return;
+                const next = pictures[turn++ % 2];
+                document.getElementById('picture').replaceWith(next);
+                next.id = 'picture';
+                requestAnimationFrame(() => {
+                    performance.measure(name, { start: event.timeStamp, end: performance.now() });
+                });
+            }, { capture: true });
+        }""",
+        [pictures, FLOOR_KEY, FLOOR_MEASURE],
+    )
+    for done in range(count):
+        page.keyboard.press(FLOOR_KEY)
+        page.wait_for_function(
+            f"performance.getEntriesByName('{FLOOR_MEASURE}').length === {done + 1}"
+        )
+    return page.evaluate(
+        f"performance.getEntriesByName('{FLOOR_MEASURE}').map(entry => entry.duration)"
     )
 
 
@@ -140,7 +187,10 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             try:
-                page = browser.new_page(base_url=base, viewport={"width": 1280, "height": 900})
+                # The page's CSP forbids eval, which Playwright's wait_for_function needs.
+                page = browser.new_page(
+                    base_url=base, viewport={"width": 1280, "height": 900}, bypass_csp=True
+                )
                 page.set_default_timeout(15_000)
                 page.goto("/accounts/login/")
                 page.get_by_label("Username").fill("expert1")
@@ -148,15 +198,21 @@ def main() -> None:
                 page.get_by_role("button", name="Log in").click()
                 page.wait_for_load_state()
                 page.goto("/review/")
-                page.get_by_role("link", name="Start reviewing").first.click()
+                page.get_by_role("link", name="Continue:").first.click()
                 page.locator("#labels > li").first.wait_for()
 
                 labels_per_image = []
+                pictures = []
                 for done in range(options.warm_up + options.images):
                     labels_per_image.append(page.locator("#labels > li").count())
+                    pictures.append(page.locator("#picture").get_attribute("src"))
                     page.keyboard.press("Shift+W")
                     page.wait_for_function(
                         "document.getElementById('save-status').dataset.state === 'saved'"
+                    )
+                    # An expert takes seconds over an image: by then the next one is ready.
+                    page.wait_for_function(
+                        "document.getElementById('review-app').dataset.nextReady === 'true'"
                     )
                     page.keyboard.press("Enter")
                     page.wait_for_function(
@@ -164,13 +220,14 @@ def main() -> None:
                     )
                 timings = page.evaluate(
                     """() => Object.fromEntries(
-                        ['next-image', 'submit', 'claim', 'decode'].map(name => [
+                        ["next-image", "swap", "submit", "claim", "decode"].map(name => [
                             name,
                             performance.getEntriesByName('review:' + name)
                                 .map(entry => entry.duration),
                         ])
                     )"""
                 )
+                floor = measure_floor(page, pictures[-2:], options.images)
             finally:
                 browser.close()
 
@@ -182,13 +239,18 @@ def main() -> None:
             f"{min(labels)} to {max(labels)} labels an image (mean {statistics.mean(labels):.1f}); "
             f"headless Chromium, {server_name}, SQLite"
         )
-        print(describe("submit key -> next picture painted", measured))
-        # The steps in between, measured by the page itself.
-        print(describe("  POST submit/ round trip          ", timings["submit"][warm:]))
-        print(describe("  POST claim/ round trip           ", timings["claim"][warm:]))
-        print(describe("  picture download + decode        ", timings["decode"][warm:]))
-        p95 = percentile(measured, 0.95)
-        print(f"p95 {p95:.1f} ms: {'meets' if p95 < 150 else 'misses'} the target of 150 ms")
+        print(describe("submit key -> next picture painted          ", measured))
+        print(describe("floor: swap of two decoded pictures, painted", floor))
+        p50, p95 = statistics.median(measured), percentile(measured, 0.95)
+        floor50, floor95 = statistics.median(floor), percentile(floor, 0.95)
+        print(f"ratio to the floor: p50 {p50 / floor50:.2f}x   p95 {p95 / floor95:.2f}x")
+        print(describe("  of which the swap itself (script)         ", timings["swap"][warm:]))
+        # Off the path from the key to the picture now: the page runs them in the background.
+        print("in the background, measured by the page:")
+        print(describe("  POST submit/ round trip                   ", timings["submit"][warm:]))
+        print(describe("  POST claim/ (ahead) round trip            ", timings["claim"][warm:]))
+        print(describe("  next picture download + decode            ", timings["decode"][warm:]))
+        print(f"p95 {p95:.1f} ms: {'meets' if p95 < 50 else 'misses'} the target of 50 ms")
     finally:
         if server is not None and server.poll() is None:
             server.terminate()

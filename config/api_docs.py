@@ -18,9 +18,10 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
 @method_decorator(csp_update({**DOCS_POLICY, "worker-src": ["blob:"]}), name="dispatch")
 class RedocView(SpectacularRedocView):
-    """ReDoc, which runs its search in a worker it makes from a ``blob:``. Without the web fonts
-    that drf-spectacular's page asks of Google (the docs load nothing from outside; ReDoc falls
-    back to the system's fonts); its credit logo from cdn.redoc.ly is refused too, and ReDoc
-    then leaves it out."""
+    """ReDoc, which runs its search in a worker it makes from a ``blob:``. The docs load nothing
+    from outside: the page leaves out the web fonts that drf-spectacular's asks of Google (ReDoc
+    falls back to the system's fonts), and static/js/redoc_offline.js keeps ReDoc from asking
+    cdn.redoc.ly for its credit logo (which the policy would refuse anyway); ReDoc then leaves
+    the logo out."""
 
     template_name = "annotator/redoc.html"

@@ -219,7 +219,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "annotator:image-list"
+# "/" lands each user by role (config.views.landing_url): experts on /review/, others on the
+# leaderboard. The log-in view does the same directly; a safe ?next= wins over both.
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # API tokens (POST /api/auth/token/) expire this long after they were handed out, like a session
 # (SESSION_COOKIE_AGE, two weeks); log-out and a password change delete them sooner.

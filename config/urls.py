@@ -5,14 +5,15 @@ are not, as DRF's router names them."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
-from config import api_docs, security
+from config import api_docs, security, views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="annotator:image-list"), name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Experts to their review home, anyone else to the leaderboard (config.views.landing_url).
+    path("", views.landing, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
     # Ends the session and deletes the user's API token.
     path("accounts/logout/", security.LogoutView.as_view(), name="logout"),
     path(

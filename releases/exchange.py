@@ -272,6 +272,41 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+# What the TFDS builder can build
+
+TFDS_EMPTY_SPLIT = "No examples were yielded"  # what the builder fails with on an empty split
+
+
+def tfds_build_problems(label_file: LabelFile) -> list[str]:
+    """Why the TFDS ``imagenet2012_multilabel`` builder could not build this file, or [].
+
+    The builder (3.0.0) makes two splits: ``validation``, the images of ``initial_annots``, and
+    ``imagenet_m``, the names listed in ``imagenet_m`` looked up in ``initial_annots``. A split
+    that yields no example fails the whole build ("No examples were yielded"), and a listed name
+    without a record fails the lookup."""
+    problems = []
+    if not label_file.images:
+        problems.append(
+            "its validation split would be empty: no image has labels, and the builder fails "
+            f"on a split without examples (“{TFDS_EMPTY_SPLIT}”)"
+        )
+    if not label_file.imagenet_m:
+        problems.append(
+            "its imagenet_m split would be empty: ImageNet-M lists no image, and the builder "
+            f"fails on a split without examples (“{TFDS_EMPTY_SPLIT}”); list at least one "
+            "labelled image"
+        )
+    outside = [number for number in label_file.imagenet_m if number not in label_file.images]
+    if outside:
+        names = ", ".join(file_name_of(number) for number in outside[:5])
+        more = f" and {len(outside) - 5} more" if len(outside) > 5 else ""
+        problems.append(
+            f"ImageNet-M lists {names}{more}, which {'has' if len(outside) == 1 else 'have'} "
+            "no labels (the builder looks each one up in initial_annots)"
+        )
+    return problems
+
+
 # Writing
 
 

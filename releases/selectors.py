@@ -1,17 +1,20 @@
 """Reads of releases: which releases a viewer may read (blind review), a release's labels, and
 the diff of two releases as the diff page shows it."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from annotator.catalogue import file_name_of
 from annotator.models import ImageClass
-from releases.diff import LabelMove, ReleaseDiff
+from releases.diff import DiffArrays, OneSided, diff_tables, label_table_of_exchange
 from releases.exchange import LabelFile, read_trusted_label_file
 from releases.models import Release, ReleaseImage
 from reviews.roles import is_expert, is_lead
@@ -101,74 +104,164 @@ def release_labels(*, release: Release) -> LabelFile:
     return read_trusted_label_file(bytes(release.exchange))
 
 
-# The diff page: a page of moved labels at a time, and the most changed classes (the JSON of
-# ``release:api-diff`` has every class).
-DIFF_IMAGES_PER_PAGE = 100
-DIFF_TOP_CLASSES = 50
+# The diff page: the count of every section at the top, then each section a page at a time (its
+# own query parameter, e.g. ``?changed=2``; the links keep the other sections' pages). It reads
+# the diff's arrays (``releases.diff.DiffArrays``) from the shared cache: releases never change,
+# so the diff of a pair, keyed by the sha256 of both files, never goes stale, and a page turn
+# costs a cache read and one page of rows instead of two 20,000-image files read and compared.
+DIFF_CACHE_VERSION = 1  # in the key: bump it when DiffArrays changes shape
+DIFF_CACHE_SECONDS = 30 * 24 * 3600
+DIFF_IMAGES_PER_PAGE = 20  # changed images, each with its moved labels (about 6 on average)
+DIFF_NAMES_PER_PAGE = 60  # file names in the flag and image lists
+DIFF_CLASSES_PER_PAGE = 25
+
+
+def release_diff_arrays(*, before: Release, after: Release) -> DiffArrays:
+    """The diff of two releases as arrays, computed once per pair (see above). ``before`` and
+    ``after`` may come without their stored files (``Release.objects.without_content()``)."""
+    key = f"release-diff:{DIFF_CACHE_VERSION}:{before.sha256}:{after.sha256}"
+    arrays = cache.get(key)
+    if arrays is None:
+        stored = dict(
+            Release.objects.filter(pk__in=[before.pk, after.pk]).values_list("pk", "exchange")
+        )
+        arrays = diff_tables(
+            label_table_of_exchange(bytes(stored[before.pk])),
+            label_table_of_exchange(bytes(stored[after.pk])),
+        )
+        cache.set(key, arrays, DIFF_CACHE_SECONDS)
+    return arrays
+
+
+@dataclass(frozen=True)
+class DiffSection:
+    """One section of the diff page, a page of its rows at a time."""
+
+    key: str  # its query parameter and the id of its heading
+    title: str
+    kind: str  # "moves" (changed images), "names" (file names) or "classes"
+    count: int  # the images it holds (classes, for "classes")
+    page: Page
+    rows: list[dict[str, Any]]  # the page's rows
+    links: dict[str, str]  # first, previous, next, last: "?...#key", other sections' pages kept
+    labels: int | None = None  # the labels on its images, where that is told
+    one_sided: OneSided | None = None  # for the images only one release labels: what it holds
+
+    @property
+    def nouns(self) -> str:
+        return "classes" if self.kind == "classes" else "images"
 
 
 @dataclass(frozen=True)
 class ReleaseDiffPage:
-    """One page of the diff of two releases as the diff page shows it, rows named for people."""
+    """The diff page of two releases: every section's count, and a page of each."""
 
-    diff: ReleaseDiff
-    changed_labels: int
-    changed_images: int
-    page: Page  # of the numbers of the images with moved labels, in order
-    images: list[dict[str, Any]]  # the page's images: number, file_name, moves (label, name,
-    # before, after)
-    per_class: list[dict[str, Any]]  # label, name, count, for the most changed classes
-    class_count: int  # classes with a moved label
-    flag_changes: list[tuple[str, list[dict[str, Any]]]]  # (title, [number, file_name])
+    sections: list[DiffSection]  # in page order; the summary table lists them all
+    shared_images: int  # images both releases label
+    changed_labels: int  # moved labels on those images
+    is_empty: bool
 
 
-def release_diff_page(*, diff: ReleaseDiff, page: str | int | None = None) -> ReleaseDiffPage:
-    """The diff of two releases (``diff_releases``) shaped for the diff page: the moved labels
-    grouped per image, a page of images at a time (``page`` as the query gives it), with the
-    classes' names; the most changed classes; the problematic, ImageNet-M and image changes."""
-    names = {index: names[0] for index, names in ImageClass.objects.values_list("index", "names")}
-    by_image: dict[int, list[LabelMove]] = {}
-    for move in diff.moves:
-        by_image.setdefault(move.number, []).append(move)
-    shown = Paginator(sorted(by_image), DIFF_IMAGES_PER_PAGE).get_page(page)
-    images = [
-        {
-            "number": number,
-            "file_name": file_name_of(number),
-            "moves": [
-                {
-                    "label": move.label,
-                    "name": names.get(move.label, str(move.label)),
-                    "before": move.before,
-                    "after": move.after,
-                }
-                for move in by_image[number]
-            ],
-        }
-        for number in shown.object_list
+def _page_links(pages: dict[str, int], key: str, page: Page) -> dict[str, str]:
+    def link(number: int) -> str:
+        wanted = {**pages, key: number}
+        query = urlencode([(name, n) for name, n in wanted.items() if n != 1 or name == key])
+        return f"?{query}#{key}"
+
+    links = {}
+    if page.has_previous():
+        links["previous"] = link(page.previous_page_number())
+        if page.number > 2:
+            links["first"] = link(1)
+    if page.has_next():
+        links["next"] = link(page.next_page_number())
+        if page.number < page.paginator.num_pages - 1:
+            links["last"] = link(page.paginator.num_pages)
+    return links
+
+
+def release_diff_page(
+    *, before: Release, after: Release, pages: Mapping[str, str] | None = None
+) -> ReleaseDiffPage:
+    """The diff page of ``before`` -> ``after``: per section (changed labels on the images both
+    label, problematic and ImageNet-M changes, the images only one labels, changed labels per
+    class) its count and the page of it that ``pages`` asks for (the query: section key ->
+    page number; a missing, bad or out-of-range number shows its first or last page)."""
+    pages = pages or {}
+    arrays = release_diff_arrays(before=before, after=after)
+    classes, class_counts = arrays.classes_by_changes
+    listed = [
+        # (key, title, kind, what it pages through, per page, labels on its images)
+        ("changed", "Changed labels", "moves", arrays.changed_images, DIFF_IMAGES_PER_PAGE, len(arrays.numbers)),
+        ("problematic_added", "Problematic, added", "names", arrays.problematic_added, DIFF_NAMES_PER_PAGE, None),
+        ("problematic_removed", "Problematic, removed", "names", arrays.problematic_removed, DIFF_NAMES_PER_PAGE, None),
+        ("imagenet_m_added", "ImageNet-M, added", "names", arrays.imagenet_m_added, DIFF_NAMES_PER_PAGE, None),
+        ("imagenet_m_removed", "ImageNet-M, removed", "names", arrays.imagenet_m_removed, DIFF_NAMES_PER_PAGE, None),
+        ("images_removed", f"Only in {before.version}", "names", arrays.images_removed, DIFF_NAMES_PER_PAGE, arrays.only_before.labels),
+        ("images_added", f"Only in {after.version}", "names", arrays.images_added, DIFF_NAMES_PER_PAGE, arrays.only_after.labels),
+        ("classes", "Changed labels per class", "classes", list(zip(classes.tolist(), class_counts.tolist(), strict=True)), DIFF_CLASSES_PER_PAGE, None),
+    ]  # fmt: skip
+
+    def requested(key: str) -> str | None:
+        # ``?page=`` paged the changed labels before every section had its own parameter.
+        return pages.get(key) or (pages.get("page") if key == "changed" else None)
+
+    shown = {
+        key: Paginator(items, per_page).get_page(requested(key))
+        for key, _, _, items, per_page, _ in listed
+    }
+    numbers = {key: page.number for key, page in shown.items()}
+    one_sided = {"images_removed": arrays.only_before, "images_added": arrays.only_after}
+
+    changed = shown["changed"].object_list
+    moves = arrays.moves_of(int(changed[0]), int(changed[-1])) if len(changed) else []
+    wanted = {move.label for move in moves} | {label for label, _ in shown["classes"]}
+    names = dict(ImageClass.objects.filter(index__in=wanted).values_list("index", "names"))
+
+    def name_of(label: int) -> str:
+        return names[label][0] if label in names else str(label)
+
+    by_image: dict[int, list[dict[str, Any]]] = {}
+    for move in moves:
+        by_image.setdefault(move.number, []).append(
+            {
+                "label": move.label,
+                "name": name_of(move.label),
+                "before": move.before,
+                "after": move.after,
+            }
+        )
+
+    def rows_of(kind: str, page: Page) -> list[dict[str, Any]]:
+        if kind == "moves":
+            return [
+                {"number": number, "file_name": file_name_of(number), "moves": image_moves}
+                for number, image_moves in by_image.items()
+            ]
+        if kind == "classes":
+            return [
+                {"label": label, "name": name_of(label), "count": count}
+                for label, count in page.object_list
+            ]
+        return [{"number": n, "file_name": file_name_of(n)} for n in page.object_list.tolist()]
+
+    sections = [
+        DiffSection(
+            key=key,
+            title=title,
+            kind=kind,
+            count=len(items),
+            page=shown[key],
+            rows=rows_of(kind, shown[key]),
+            links=_page_links(numbers, key, shown[key]),
+            labels=labels,
+            one_sided=one_sided.get(key),
+        )
+        for key, title, kind, items, _, labels in listed
     ]
-    per_class = [
-        {"label": label, "name": names.get(label, str(label)), "count": count}
-        for label, count in list(diff.per_class.items())[:DIFF_TOP_CLASSES]
-    ]
-
-    def listed(numbers: list[int]) -> list[dict[str, Any]]:
-        return [{"number": n, "file_name": file_name_of(n)} for n in numbers]
-
     return ReleaseDiffPage(
-        diff=diff,
-        changed_labels=len(diff.moves),
-        changed_images=len(by_image),
-        page=shown,
-        images=images,
-        per_class=per_class,
-        class_count=len(diff.per_class),
-        flag_changes=[
-            ("Problematic, added", listed(diff.problematic_added)),
-            ("Problematic, removed", listed(diff.problematic_removed)),
-            ("ImageNet-M, added", listed(diff.imagenet_m_added)),
-            ("ImageNet-M, removed", listed(diff.imagenet_m_removed)),
-            ("Images added", listed(diff.images_added)),
-            ("Images removed", listed(diff.images_removed)),
-        ],
+        sections=sections,
+        shared_images=arrays.shared_images,
+        changed_labels=len(arrays.numbers),
+        is_empty=arrays.is_empty,
     )

@@ -53,24 +53,44 @@ DRAFT = _literal(ReviewStatus.DRAFT.value)
 
 # Claiming.
 #
-# The slots a claim may take, in one statement: the expert's own leased slot (then that image is
-# handed back), lapsed leases (few, handed out earlier), then open slots in the set's order. Each
+# The slots a claim may take, in one statement: the expert's own leased slots (then such an image
+# is handed back), lapsed leases (few, handed out earlier), then open slots in the set's order. Each
 # part reads its own index (slot_by_expert, slot_lease_end, slot_claim_order). A slot is free for
 # the expert unless they finished a review of its image. That is asked of each slot in turn, as a
 # scalar subquery on the unique (set, image, expert) index, so a claim stops at the first free
 # slots: written as NOT EXISTS, PostgreSQL may plan an anti-join that reads all of the expert's
-# reviews on every claim. Rows are (kind, position, number, slot, image), ordered in Python.
+# reviews on every claim. Nor is a slot free whose image the expert holds already (the review
+# page holds two: the image on screen and the next one, claimed ahead): the images they hold are
+# read once, on the slot_by_expert index.
+#
+# The expert's own slots come in the order they were claimed (by their review's latest claim
+# entry in the audit trail: leases are renewed, positions say nothing of which came first), so
+# that a plain claim hands back the image on screen and a claim ahead the one after it, however
+# often either is asked. Rows are (kind, place, number, slot, image), ordered in Python; a held
+# slot's place is that claim order, a free slot's its position in the set.
 HELD, LAPSED, UNCLAIMED = 0, 1, 2  # the kinds of slot, in the order they are offered
+CLAIM_ACTIONS = ("claim", "claim again", "claim ahead")  # the audit entries of a claim
 _FREE = f"""
     COALESCE((
         SELECT r.{R.status} FROM {R.table} r
         WHERE r.{R.review_set} = s.{S.review_set} AND r.{R.image} = s.{S.image}
-          AND r.{R.expert} = %(expert)s), {DRAFT}) = {DRAFT}"""
+          AND r.{R.expert} = %(expert)s), {DRAFT}) = {DRAFT}
+    AND s.{S.image} NOT IN (
+        SELECT h.{S.image} FROM {S.table} h
+        WHERE h.{S.review_set} = %(set)s AND h.{S.expert} = %(expert)s AND h.{S.state} = {LEASED})"""
+_CLAIMED_AT = f"""
+    COALESCE((
+        SELECT MAX(e.{E.id}) FROM {E.table} e
+        WHERE e.{E.review} = (
+            SELECT r.{R.id} FROM {R.table} r
+            WHERE r.{R.review_set} = s.{S.review_set} AND r.{R.image} = s.{S.image}
+              AND r.{R.expert} = s.{S.expert})
+          AND e.{E.action} IN ({", ".join(map(_literal, CLAIM_ACTIONS))})), 0)"""
 _FREE_SLOTS = f"""
     SELECT * FROM (
-        SELECT {HELD}, s.{S.position}, s.{S.number}, s.{S.id}, s.{S.image} FROM {S.table} s
+        SELECT {HELD}, {_CLAIMED_AT} AS place, s.{S.number}, s.{S.id}, s.{S.image} FROM {S.table} s
         WHERE s.{S.review_set} = %(set)s AND s.{S.expert} = %(expert)s AND s.{S.state} = {LEASED}
-        ORDER BY s.{S.position} LIMIT 1) held
+        ORDER BY place, s.{S.position} LIMIT 2) held
     UNION ALL
     SELECT * FROM (
         SELECT {LAPSED}, s.{S.position}, s.{S.number}, s.{S.id}, s.{S.image} FROM {S.table} s
@@ -85,11 +105,12 @@ _FREE_SLOTS = f"""
 
 
 class SlotOption(NamedTuple):
-    """A slot a claim may take: its kind (HELD, LAPSED or UNCLAIMED), then the place the set
-    hands it out in."""
+    """A slot a claim may take: its kind (HELD, LAPSED or UNCLAIMED), then the place it is
+    offered in (a held slot's: the order the expert claimed it in; a free slot's: its position
+    in the set)."""
 
     kind: int
-    position: int
+    place: int
     number: int
     slot_id: int
     image_id: int
@@ -99,7 +120,8 @@ def free_slots(
     cursor: CursorWrapper, *, review_set_id: int, expert_id: int, now: datetime
 ) -> list[SlotOption]:
     """The slots of the set that the expert may claim, in the order to try them: their own
-    leased slot first (HELD), then lapsed leases, then open slots."""
+    leased slots first (HELD, at most two, the first claimed first), then lapsed leases, then
+    open slots, none of an image the expert holds."""
     cursor.execute(_FREE_SLOTS, {"set": review_set_id, "expert": expert_id, "now": _db_time(now)})
     return sorted(SlotOption(*row) for row in cursor.fetchall())
 
@@ -156,14 +178,15 @@ def insert_review(
 
 _INSERT_CLAIM_EVENT = f"""
     INSERT INTO {E.table} ({E.review}, {E.actor}, {E.at}, {E.action}, {E.before}, {E.after})
-    VALUES (%s, %s, %s, 'claim', NULL, NULL)"""
+    VALUES (%s, %s, %s, %s, NULL, NULL)"""
 
 
 def insert_claim_event(
-    cursor: CursorWrapper, *, review_id: int, actor_id: int, now: datetime
+    cursor: CursorWrapper, *, review_id: int, actor_id: int, now: datetime, action: str = "claim"
 ) -> None:
-    """The audit trail's "claim" entry of a new review."""
-    cursor.execute(_INSERT_CLAIM_EVENT, [review_id, actor_id, _db_time(now)])
+    """The audit trail's claim entry of a new review: ``action`` is one of CLAIM_ACTIONS."""
+    assert action in CLAIM_ACTIONS, action
+    cursor.execute(_INSERT_CLAIM_EVENT, [review_id, actor_id, _db_time(now), action])
 
 
 # Changing a review.

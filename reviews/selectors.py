@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -22,9 +24,11 @@ from annotator.catalogue import file_name_of
 from annotator.models import ImageClass, ValImage
 from annotator.selectors import ClassCard, class_cards
 from common.rows import by_pk, json_value
+from reviews import freezing
 from reviews.models import Review, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
 from reviews.queries import CANDIDATE, EXAMPLE, IMAGE, VERDICT, task_rows
 from reviews.roles import is_lead
+from reviews.verdicts import VerdictValue
 
 if TYPE_CHECKING:
     from reviews.services.reviewing import Claim
@@ -67,6 +71,7 @@ class ReviewTask:
     examples: dict[int, list[int]] = field(default_factory=dict)
     similar: dict[int, list[int]] = field(default_factory=dict)
     leased_until: datetime | None = None
+    frozen_by: str | None = None  # the release that labels the image, once submitted
 
     @property
     def labels(self) -> list[int]:
@@ -90,7 +95,9 @@ def _task_order(row: tuple) -> tuple:
 
 
 def review_task(*, review: Review, claim: "Claim | None" = None) -> ReviewTask:
-    """The task of a review; after a claim, the lease end is known and not read again."""
+    """The task of a review; after a claim, the lease end is known and not read again. A
+    submitted review names the release that froze its image, if one did (it is then read-only;
+    a draft never is, so a claim asks nothing of the releases)."""
     cards = class_cards()
     with connection.cursor() as cursor:
         rows = task_rows(
@@ -140,6 +147,11 @@ def review_task(*, review: Review, claim: "Claim | None" = None) -> ReviewTask:
         examples=dict(examples),
         similar={label: cards[label].similar[:SIMILAR_PER_LABEL] for label in labels},
         leased_until=leased_until,
+        frozen_by=(
+            freezing.release_of(image_id=review.image_id)
+            if review.status == ReviewStatus.SUBMITTED
+            else None
+        ),
     )
 
 
@@ -288,3 +300,145 @@ def reviews_visible_to(
     if image is not None:
         reviews = reviews.filter(image_id=image)
     return reviews.select_related("expert").order_by("-updated_at", "-pk")
+
+
+# The expert's review home (/review/): what is left for them in each open set, their own
+# progress and their own recent reviews. Only ever the expert's own reviews and verdicts (blind
+# review); of the others' work only the count of finished slots, which the set's progress shows.
+
+RECENT_ON_HOME = 12
+
+
+@dataclass(frozen=True)
+class SetStanding:
+    """An open review set as one expert stands in it."""
+
+    review_set: ReviewSet
+    done: int  # finished slots, every expert's
+    required: int  # images x overlap
+    submitted: int  # the expert's own submitted reviews
+    left: int  # images the expert holds or may still claim
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.required if self.required else 0
+
+
+@dataclass(frozen=True)
+class RecentReview:
+    """One of the expert's reviews with the count of their verdicts of each value."""
+
+    review: Review
+    correct: int
+    wrong: int
+    unclear: int
+    unjudged: int
+
+
+@dataclass(frozen=True)
+class ExpertHome:
+    sets: list[SetStanding]
+    recent: list[RecentReview]
+
+    @property
+    def to_continue(self) -> list[SetStanding]:
+        return [standing for standing in self.sets if standing.left]
+
+
+def expert_home(*, expert: AbstractBaseUser, recent: int = RECENT_ON_HOME) -> ExpertHome:
+    """The expert's standing in every open review set and their ``recent`` latest reviews, in
+    five statements however many sets, images and reviews there are. An image is left for the
+    expert as a claim would see it (reviews.queries): they have not submitted or skipped it in
+    that set, and it has a slot that is open, whose lease lapsed, or that they hold."""
+    review_sets = list(active_review_sets().order_by("name", "pk"))
+    ids = [review_set.pk for review_set in review_sets]
+    claimable_images: dict[int, int] = {}
+    own: dict[int, tuple[int, int]] = {}
+    if ids:
+        claimable = (
+            Q(state=SlotState.OPEN)
+            | Q(state=SlotState.LEASED, leased_until__lt=timezone.now())
+            | Q(state=SlotState.LEASED, expert=expert)
+        )
+        # Left = images with a claimable slot, less those the expert finished: one scan of the
+        # slots and a probe per own review (a probe per slot would cost more at 20,000 images).
+        claimable_images = dict(
+            Slot.objects.filter(claimable, review_set_id__in=ids)
+            .order_by()
+            .values_list("review_set_id")
+            .annotate(n=Count("image_id", distinct=True))
+        )
+        claimable_slot = Slot.objects.filter(
+            claimable, review_set_id=OuterRef("review_set_id"), image_id=OuterRef("image_id")
+        )
+        own = {
+            review_set_id: (submitted, finished_claimable)
+            for review_set_id, submitted, finished_claimable in Review.objects.filter(
+                expert=expert, review_set_id__in=ids
+            )
+            .order_by()
+            .values_list("review_set_id")
+            .annotate(
+                submitted=Count("pk", filter=Q(status=ReviewStatus.SUBMITTED)),
+                finished_claimable=Count(
+                    "pk", filter=~Q(status=ReviewStatus.DRAFT) & Q(Exists(claimable_slot))
+                ),
+            )
+        }
+    sets = []
+    for review_set in review_sets:
+        submitted, finished_claimable = own.get(review_set.pk, (0, 0))
+        sets.append(
+            SetStanding(
+                review_set=review_set,
+                done=review_set.done,
+                required=review_set.image_count * review_set.overlap,
+                submitted=submitted,
+                left=claimable_images.get(review_set.pk, 0) - finished_claimable,
+            )
+        )
+    reviews = list(reviews_of(expert=expert)[:recent])
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for review_id, value, n in (
+        Verdict.objects.filter(review_id__in=[review.pk for review in reviews])
+        .order_by()
+        .values_list("review_id", "value")
+        .annotate(n=Count("*"))
+    ):
+        counts[review_id][value] = n
+    return ExpertHome(
+        sets=sets,
+        recent=[
+            RecentReview(
+                review=review,
+                correct=counts[review.pk].get(VerdictValue.CORRECT, 0),
+                wrong=counts[review.pk].get(VerdictValue.WRONG, 0),
+                unclear=counts[review.pk].get(VerdictValue.UNCLEAR, 0),
+                unjudged=counts[review.pk].get("", 0),
+            )
+            for review in reviews
+        ],
+    )
+
+
+def images_held_by_others(*, review_set: ReviewSet, expert: AbstractBaseUser) -> int:
+    """The images of the set that other experts hold under a running lease and that ``expert``
+    has neither finished (submitted or skipped) nor holds: each comes back to the queue, and so
+    perhaps to them, if its lease lapses. What the review page says when nothing is left to
+    claim now."""
+    finished = (
+        Review.objects.filter(review_set=review_set, expert=expert)
+        .exclude(status=ReviewStatus.DRAFT)
+        .values("image_id")
+    )
+    held = Slot.objects.filter(review_set=review_set, expert=expert).values("image_id")
+    return (
+        Slot.objects.filter(
+            review_set=review_set, state=SlotState.LEASED, leased_until__gte=timezone.now()
+        )
+        .exclude(image_id__in=finished)
+        .exclude(image_id__in=held)
+        .values("image_id")
+        .distinct()
+        .count()
+    )

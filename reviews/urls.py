@@ -20,6 +20,11 @@ adjudication_patterns = [
     path("adjudication/", views.queue, name="queue"),
     path("api/adjudication/queue/", adjudication_api.QueueView.as_view(), name="api-queue"),
     path(
+        "api/adjudication/queue/images/",
+        adjudication_api.QueueListView.as_view(),
+        name="api-queue-images",
+    ),
+    path(
         "api/adjudication/images/<int:number>/",
         adjudication_api.ImageCaseView.as_view(),
         name="api-image",

@@ -19,7 +19,6 @@ from reviews.services.adjudication import adjudication_queue
 from reviews.services.review_sets import create_review_set
 from reviews.verdicts import ProblemReason
 
-RECENT_REVIEWS = 25
 # How far back the "previous image" key (b) can walk from a freshly opened review page.
 BACK_HISTORY = 50
 
@@ -40,27 +39,10 @@ def panel_member_required(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 @panel_member_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    review_sets = [
-        {
-            "review_set": review_set,
-            "done": review_set.done,
-            "required": review_set.image_count * review_set.overlap,
-            "percent": (
-                100 * review_set.done // (review_set.image_count * review_set.overlap)
-                if review_set.image_count
-                else 0
-            ),
-        }
-        for review_set in selectors.active_review_sets().order_by("name")
-    ]
-    return render(
-        request,
-        "reviews/home.html",
-        {
-            "review_sets": review_sets,
-            "recent": selectors.reviews_of(expert=request.user)[:RECENT_REVIEWS],
-        },
-    )
+    """Where an expert lands after logging in: a link to continue each open review set, their
+    own progress in it, and their own recent reviews to reopen."""
+    context = {"home": selectors.expert_home(expert=request.user)}
+    return render(request, "reviews/home.html", context)
 
 
 def _review_page(

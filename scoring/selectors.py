@@ -1,4 +1,5 @@
-"""Reads of scoring: leaderboard rows, per-class and per-image views of a score, blind labelling progress."""
+"""Reads of scoring: which releases can be scored, leaderboard rows and the scatter plot,
+per-class and per-image views of a score, blind labelling progress."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -9,9 +10,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from annotator.catalogue import CLASS_COUNT, file_name_of
 from annotator.models import ImageClass, ValImage
+from releases import selectors as release_selectors
+from releases.models import Release
 from reviews.models import Review
 from scoring.models import BlindTask, HumanLabel
-from scoring.services.scoring import Entry, ScoreDetail
+from scoring.services.scoring import Entry, ScoreDetail, release_scores, release_table_of
 
 SORT_KEYS = {
     "multi_label": "Multi-label accuracy",
@@ -24,7 +27,12 @@ SORT_KEYS = {
     "dog": "Dogs",
     "name": "Name",
 }
-PLOT = {"width": 560, "height": 420, "left": 56, "right": 16, "top": 16, "bottom": 48}
+PLOT = {"width": 560, "height": 420, "left": 88, "right": 28, "top": 16, "bottom": 60}
+# Tick steps to choose from, and the least room between two ticks (SVG units) so that their
+# labels never overlap at the largest tick font the stylesheet sets ("100 %" at 18 units is about
+# 45 wide and 18 high): the plot scales with the page, so the gaps scale with the labels.
+TICK_STEPS = (0.05, 0.1, 0.2, 0.25, 0.5)
+TICK_GAP = {"x": 60, "y": 26}
 
 
 def sort_value(entry: Entry, key: str) -> Any:
@@ -46,6 +54,54 @@ def leaderboard_rows(entries: list[Entry], sort: str) -> list[Entry]:
     scored = [entry for entry in entries if entry.summary is not None]
     scored.sort(key=lambda entry: sort_value(entry, key), reverse=key != "name")
     return scored + [entry for entry in entries if entry.summary is None]
+
+
+# Which releases can be scored. A release *can be scored* when at least one model gets a score
+# on it: its scored (non-problematic) images cover all 1000 classes, since the score is the
+# per-class mean over every class, and some model's predictions cover each of those images. A
+# small cut (a few reviewed images) covers a few classes only; the leaderboard then defaults to
+# the newest release that can be scored and says why the other cannot.
+_COVERAGE: dict[tuple[int, str], str | None] = {}  # releases never change: asked once each
+
+
+def _coverage_problem(release: Release) -> str | None:
+    key = (release.pk, release.sha256)
+    if key not in _COVERAGE:
+        table = release_table_of(release)
+        scored = table.original[table.scored]
+        covered = len(np.unique(scored))
+        images = f"{len(scored):,} scored image{'s cover' if len(scored) != 1 else ' covers'}"
+        _COVERAGE[key] = (
+            None
+            if covered == CLASS_COUNT
+            else f"its {images} {covered} of the {CLASS_COUNT:,} classes, and the score is a "
+            "mean over every class"
+        )
+    return _COVERAGE[key]
+
+
+def unscorable_reason(*, release: Release, entries: list[Entry] | None = None) -> str | None:
+    """Why no model can be scored on the release, in a few words; None when one can. ``entries``
+    are its leaderboard (``release_scores``), when the caller has them already."""
+    problem = _coverage_problem(release)
+    if problem:
+        return problem
+    if entries is None:
+        entries = release_scores(release=release)
+    models = [entry for entry in entries if not entry.is_person]
+    if not models:
+        return "no model is imported yet"
+    if all(entry.summary is None for entry in models):
+        return "no model's predictions cover all of its scored images"
+    return None
+
+
+def newest_scorable_release(*, viewer: AbstractBaseUser) -> Release | None:
+    """The newest release the viewer may read that can be scored, if any."""
+    for release in release_selectors.readable_releases(viewer=viewer):
+        if unscorable_reason(release=release) is None:
+            return release
+    return None
 
 
 @dataclass(frozen=True)
@@ -79,7 +135,15 @@ def scatter(entries: list[Entry]) -> Scatter | None:
     def py(value: float) -> float:
         return round(top + (high - value) / (high - low) * inner_h, 1)
 
-    ticks = [round(t, 2) for t in np.arange(np.ceil(low * 20) / 20, high + 1e-9, 0.05)]
+    span = high - low
+
+    def ticks(room: float, gap: float) -> list[float]:
+        step = next((s for s in TICK_STEPS if s / span * room >= gap), TICK_STEPS[-1])
+        first = np.ceil(round(low / step, 6)) * step
+        return [round(t, 2) for t in np.arange(first, high + 1e-9, step)]
+
+    # Left to right, so that Tab walks the points in the order of the x axis.
+    points = sorted(zip(scored, xs.tolist(), ys.tolist(), strict=True), key=lambda p: (p[1], p[2]))
     return Scatter(
         width=PLOT["width"],
         height=PLOT["height"],
@@ -92,10 +156,10 @@ def scatter(entries: list[Entry]) -> Scatter | None:
                 "original": x,
                 "multi_label": y,
             }
-            for entry, x, y in zip(scored, xs.tolist(), ys.tolist(), strict=True)
+            for entry, x, y in points
         ],
-        ticks_x=[{"at": px(t), "label": f"{t:.0%}"} for t in ticks],
-        ticks_y=[{"at": py(t), "label": f"{t:.0%}"} for t in ticks],
+        ticks_x=[{"at": px(t), "label": f"{t:.0%}"} for t in ticks(inner_w, TICK_GAP["x"])],
+        ticks_y=[{"at": py(t), "label": f"{t:.0%}"} for t in ticks(inner_h, TICK_GAP["y"])],
         diagonal=(px(low), py(low), px(high), py(high)),
         frame={"left": left, "top": top, "right": left + inner_w, "bottom": top + inner_h},
     )

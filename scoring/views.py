@@ -30,9 +30,11 @@ from scoring.selectors import (
     human_labels_of,
     leaderboard_rows,
     missed_images,
+    newest_scorable_release,
     open_blind_task,
     scatter,
     stand_in_pictures_exist,
+    unscorable_reason,
     worst_classes,
 )
 from scoring.services.human_labels import (
@@ -93,18 +95,35 @@ def _release(request: HttpRequest, version: str) -> Release:
 @login_required
 @require_GET
 def latest(request: HttpRequest) -> HttpResponse:
-    """The leaderboard of the newest release."""
+    """The leaderboard of the newest release that can be scored (see
+    ``scoring.selectors.unscorable_reason``), else of the newest release, which says why."""
     listing = release_selectors.release_list(viewer=request.user)
-    newest = listing.readable.first()
+    newest = newest_scorable_release(viewer=request.user) or listing.readable.first()
     if newest is None:
         context = {"release": None, "withheld": listing.withheld}
         return render(request, "scoring/leaderboard.html", context)
     return redirect("scores:leaderboard", version=newest.version)
 
 
+def _newer_unscorable(request: HttpRequest, release: Release) -> list[dict]:
+    """The releases newer than ``release`` that cannot be scored, newest first, when none newer
+    can (so ``release`` is the newest that can): the page says so."""
+    newer = release_selectors.readable_releases(viewer=request.user).filter(
+        created_at__gt=release.created_at
+    )
+    shown = []
+    for other in newer:
+        reason = unscorable_reason(release=other)
+        if reason is None:
+            return []
+        shown.append({"release": other, "reason": reason})
+    return shown
+
+
 def _leaderboard_page(request, release, form, result=None, status=200) -> HttpResponse:
     entries = release_scores(release=release)
     sort = request.GET.get("sort", "multi_label")
+    unscorable = unscorable_reason(release=release, entries=entries)
     return render(
         request,
         "scoring/leaderboard.html",
@@ -115,7 +134,11 @@ def _leaderboard_page(request, release, form, result=None, status=200) -> HttpRe
             "sort": sort if sort in SORT_KEYS else "multi_label",
             "sort_keys": SORT_KEYS,
             "plot": scatter(entries),
+            "unscorable": unscorable,
+            # What every model's row says when the release covers too few classes: said once.
             "release_problem": uncovered_classes(release_table_of(release)),
+            "scorable": newest_scorable_release(viewer=request.user) if unscorable else None,
+            "newer_unscorable": [] if unscorable else _newer_unscorable(request, release),
             "form": form,
             "result": result,
         },

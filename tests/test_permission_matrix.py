@@ -79,7 +79,9 @@ def leads_only_api(outcome=200):
 # route (as the resolver spells it) -> (sample kwargs, expected outcome per role)
 TABLE = {
     # the catalogue pages
-    "": ({}, {"anonymous": 302, "expert": 302, "lead": 302, "admin": 302}),  # to /images/
+    # each user's landing page (experts /review/, others the leaderboard); anonymous: log in
+    "": ({}, page(302)),
+    "favicon.ico": ({}, everyone(302)),  # to the static SVG icon
     "images/": ({}, page()),
     "images/<int:number>/": ({"number": "{number}"}, page()),
     "images/<int:number>/<str:kind>.jpg": ({"number": "{number}", "kind": "original"}, page()),
@@ -157,6 +159,7 @@ TABLE = {
     # adjudication
     "adjudication/": ({}, leads_only_page()),
     "api/adjudication/queue/": ({}, leads_only_api(204)),  # nothing disputed
+    "api/adjudication/queue/images/": ({}, leads_only_api()),
     "api/adjudication/images/<int:number>/": ({"number": "{number}"}, leads_only_api()),
     "api/adjudication/images/<int:number>/labels/<int:label>/": (
         {"number": "{number}", "label": 65},

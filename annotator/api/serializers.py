@@ -3,21 +3,48 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from annotator.catalogue import CLASS_COUNT
+from annotator.class_search import Match
 from annotator.models import Candidate, Classifier, ImageClass, ValImage
-from annotator.selectors import ImageFilters, find_class
+from annotator.selectors import ImageFilters, class_summaries, find_class
+
+CLASS_FIELDS = ["index", "wnid", "name", "names", "gloss", "group", "is_dog"]
 
 
 class ImageClassSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
+    match = serializers.ChoiceField(
+        choices=[match.value for match in Match],
+        read_only=True,
+        allow_null=True,
+        help_text="How the search `q` found the class (null without `q`): its index or wnid, "
+        "its name (`names[0]`) exactly, its start or a word of it, the same for a synonym "
+        "(`names[1:]`), inside a word of a name, or its gloss.",
+    )
 
     class Meta:
         model = ImageClass
-        fields = ["index", "wnid", "name", "names", "gloss", "group", "is_dog"]
+        fields = [*CLASS_FIELDS, "match"]
+
+
+_class_rows: dict[int, dict] = {}
+
+
+def class_rows() -> dict[int, dict]:
+    """Every class as the list answers it (``match`` None), serialised once per process: the
+    catalogue never changes after its migration (see ``selectors.class_cards``), and a search
+    answers up to all 1000 classes, whose reading and serialising was most of its time."""
+    if len(_class_rows) < CLASS_COUNT:
+        rows = ImageClassSerializer(class_summaries().order_by("index"), many=True).data
+        _class_rows.update((row["index"], dict(row)) for row in rows)
+    return _class_rows
 
 
 class ImageClassDetailSerializer(ImageClassSerializer):
+    match = None
+
     class Meta(ImageClassSerializer.Meta):
-        fields = [*ImageClassSerializer.Meta.fields, "hypernym_paths", "similar", "wikipedia_urls"]
+        fields = [*CLASS_FIELDS, "hypernym_paths", "similar", "wikipedia_urls"]
 
 
 class CandidateSerializer(serializers.ModelSerializer):

@@ -1,5 +1,5 @@
 """ImageNet-M candidates: the images of a release that at least k chosen models still get wrong
-after review, and cutting a new release with the lead's pick of them.
+after review (cutting a new release with the lead's pick of them: ``releases.services.cut``).
 
 A model's top-1 prediction is *still wrong* on an image when it is neither a correct nor an
 unclear label of the release (an unclear label is not held against a model, as in the published
@@ -8,22 +8,22 @@ has no prediction for does not count against it. Releases are frozen, so the can
 release are only ever a proposal for the ``imagenet_m`` of a *new* release.
 """
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from annotator.catalogue import CLASS_COUNT, file_name_of, image_number
+from annotator.catalogue import CLASS_COUNT, file_name_of
 from annotator.models import Classifier, Predictions
 from annotator.prediction_files import IMAGE_NUMBER_DTYPE, LABEL_DTYPE
 from releases.exchange import LabelFile
 from releases.models import Release
 from releases.selectors import release_labels
-from releases.services.releases import cut_release
+
+# The cut with the lead's ImageNet-M pick lives with the lead's cut; it is named here too, where
+# the API and earlier callers import it from.
+from releases.services.cut import cut_release_with_imagenet_m, parse_imagenet_m  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -136,38 +136,3 @@ def hardest_images(
     misses = wrong.sum(axis=0)
     order = np.lexsort((numbers, -misses))[:count]
     return sorted(numbers[order].tolist())
-
-
-def parse_imagenet_m(file_names: Sequence[str]) -> list[int]:
-    """Image numbers of ImageNet-M file names; ValidationError naming an unknown or repeated one."""
-    numbers: list[int] = []
-    for name in file_names:
-        number = image_number(name.strip())
-        if number is None:
-            raise ValidationError(f"imagenet_m: {name!r} is not a validation image file name.")
-        if number in numbers:
-            raise ValidationError(f"imagenet_m: {name} is listed twice.")
-        numbers.append(number)
-    return numbers
-
-
-@transaction.atomic
-def cut_release_with_imagenet_m(
-    *, version: str, created_by: AbstractBaseUser, notes: str = "", imagenet_m: Sequence[str] = ()
-) -> "Release":
-    """Cut a release from the consensus with the lead's ImageNet-M pick (file names). Every
-    picked image must be labelled by the new release (the TFDS builder reads ImageNet-M as a
-    slice of the labelled images); otherwise nothing is written."""
-    numbers = parse_imagenet_m(imagenet_m)
-    release = cut_release(version=version, created_by=created_by, notes=notes, imagenet_m=numbers)
-    if numbers:
-        # Not read_label_file: it refuses exactly this file, and we want the names of all.
-        labelled = json.loads(bytes(release.exchange))["initial_annots"]
-        outside = [number for number in numbers if file_name_of(number) not in labelled]
-        if outside:
-            raise ValidationError(
-                f"imagenet_m: {', '.join(file_name_of(n) for n in outside[:5])} "
-                f"{'has' if len(outside) == 1 else 'have'} no consensus labels, so cannot be in "
-                "ImageNet-M."
-            )
-    return release

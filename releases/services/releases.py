@@ -3,12 +3,13 @@ checksummed; exports read the stored canonical file."""
 
 import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annotator.models import Candidate
@@ -19,6 +20,7 @@ from releases.exchange import (
     LabelFileError,
     ProblemRecord,
     read_label_file,
+    tfds_build_problems,
 )
 from releases.exports import stored_exports
 from releases.models import Release, ReleaseImage
@@ -41,7 +43,8 @@ from reviews.verdicts import ProblemReason, VerdictValue
 RELEASE_IMAGE_BATCH = 5000
 
 
-def _check_version(version: str) -> str:
+def check_new_version(version: str) -> str:
+    """The version, stripped; ValidationError when it is malformed or taken."""
     version = version.strip()
     validate_version(version)
     if Release.objects.filter(version=version).exists():
@@ -49,19 +52,39 @@ def _check_version(version: str) -> str:
     return version
 
 
-def _store(*, label_file: LabelFile, version: str, notes: str, source: str, created_by) -> Release:
+def check_tfds_buildable(label_file: LabelFile, *, what: str = "This cut") -> None:
+    """ValidationError naming every reason the TFDS builder could not build the file (see
+    ``releases.exchange.tfds_build_problems``): a release's ``tfds`` download is that file."""
+    problems = tfds_build_problems(label_file)
+    if problems:
+        refused = f"{what} is refused: the TFDS builder could not build its export, since"
+        raise ValidationError([f"{refused} {problem}." for problem in problems])
+
+
+def store_release(
+    *, label_file: LabelFile, version: str, notes: str, source: str, created_by
+) -> Release:
+    """Store a checked label file as a release with its exports and the images it labels."""
     exports = stored_exports(label_file)
-    release = Release.objects.create(
-        version=version,
-        notes=notes.strip(),
-        source=source,
-        created_by=created_by,
-        sha256=hashlib.sha256(exports["exchange"]).hexdigest(),
-        **exports,
-        image_count=len(label_file.images),
-        problematic_count=len(label_file.problematic),
-        imagenet_m_count=len(label_file.imagenet_m),
-    )
+    try:
+        # A savepoint: on PostgreSQL a failed INSERT would otherwise abort the whole cut.
+        with transaction.atomic():
+            release = Release.objects.create(
+                version=version,
+                notes=notes.strip(),
+                source=source,
+                created_by=created_by,
+                sha256=hashlib.sha256(exports["exchange"]).hexdigest(),
+                **exports,
+                image_count=len(label_file.images),
+                problematic_count=len(label_file.problematic),
+                imagenet_m_count=len(label_file.imagenet_m),
+            )
+    except IntegrityError:
+        # The same version stored meanwhile by another request (a form sent twice, say).
+        raise ValidationError(
+            f"Release {version} exists already; releases are never replaced."
+        ) from None
     numbers = sorted(set(label_file.images) | set(label_file.problematic))
     ReleaseImage.objects.bulk_create(
         (ReleaseImage(release=release, image_id=number) for number in numbers),
@@ -80,21 +103,34 @@ def import_release(
     created_by: AbstractBaseUser | None = None,
 ) -> tuple[Release, LabelFile]:
     """Make a release of an exchange file (the published 3.0.0 file, say). Raises
-    ValidationError for a bad version and LabelFileError for a bad file; writes nothing then."""
-    version = _check_version(version)
+    ValidationError for a bad version or a file the TFDS builder could not build (an empty
+    ImageNet-M: the release's ``tfds`` download is this file), and LabelFileError for a bad
+    file; writes nothing then."""
+    version = check_new_version(version)
     label_file = read_label_file(data)
     if not label_file.images:
         raise LabelFileError("the file labels no image")
-    release = _store(
+    check_tfds_buildable(label_file, what="The file")
+    release = store_release(
         label_file=label_file, version=version, notes=notes, source=source, created_by=created_by
     )
     return release, label_file
 
 
-def consensus_label_file(*, imagenet_m: list[int] | None = None) -> LabelFile:
-    """The consensus of the reviews that count (each expert's latest submitted review of an
-    image, ``Review.objects.counted()``) with the lead's adjudications and flag decisions, by
-    the rule in ``reviews.consensus``."""
+@dataclass(frozen=True)
+class PanelVerdicts:
+    """What a cut reads of the panel, once: per image and label the verdicts of the reviews
+    that count, per image the reviews that flag it, and the lead's decisions."""
+
+    verdicts: dict[int, dict[int, list[str]]]  # image -> label -> values, oldest review first
+    flags: dict[int, list[Review]]  # image -> its flagging reviews, oldest first
+    adjudicated: dict[tuple[int, int], str]  # (image, label) -> the lead's decision
+    decisions: dict[int, FlagDecision]  # image -> the lead's decision on its flags
+
+
+def read_panel_verdicts() -> PanelVerdicts:
+    """The reviews that count (each expert's latest submitted review of an image,
+    ``Review.objects.counted()``) with the lead's adjudications and flag decisions."""
     verdicts: dict[int, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
     flags: dict[int, list[Review]] = defaultdict(list)
     reviews = Review.objects.counted().select_related("expert").prefetch_related("verdicts")
@@ -110,6 +146,19 @@ def consensus_label_file(*, imagenet_m: list[int] | None = None) -> LabelFile:
         )
     }
     decisions = {decision.image_id: decision for decision in FlagDecision.objects.order_by()}
+    return PanelVerdicts(
+        verdicts=dict(verdicts), flags=dict(flags), adjudicated=adjudicated, decisions=decisions
+    )
+
+
+def consensus_label_file(
+    *, imagenet_m: list[int] | None = None, panel: PanelVerdicts | None = None
+) -> LabelFile:
+    """The consensus of the reviews that count (``read_panel_verdicts``, or ``panel`` when the
+    caller read it already) by the rule in ``reviews.consensus``."""
+    panel = panel or read_panel_verdicts()
+    verdicts, flags = panel.verdicts, panel.flags
+    adjudicated, decisions = panel.adjudicated, panel.decisions
     images = {}
     for number, labels in verdicts.items():
         sets: dict[str, set[int]] = {value: set() for value in VerdictValue}
@@ -155,6 +204,11 @@ def _problem_record(flagged: list[Review], decision: FlagDecision | None = None)
     )
 
 
+def check_something_reviewed() -> None:
+    if not Review.objects.filter(status=ReviewStatus.SUBMITTED).exists():
+        raise ValidationError("Nothing has been reviewed yet: a release needs submitted reviews.")
+
+
 @transaction.atomic
 def cut_release(
     *,
@@ -163,12 +217,13 @@ def cut_release(
     notes: str = "",
     imagenet_m: list[int] | None = None,
 ) -> Release:
-    """Freeze the current consensus as a release."""
-    version = _check_version(version)
-    if not Review.objects.filter(status=ReviewStatus.SUBMITTED).exists():
-        raise ValidationError("Nothing has been reviewed yet: a release needs submitted reviews.")
+    """Freeze the current consensus as a release, as it is: the building block of the lead's
+    cut (``releases.services.cut.cut_confirmed_release``, the page and the API's
+    ``cut_release_with_imagenet_m``), which first checks what this freezes and the TFDS rule."""
+    version = check_new_version(version)
+    check_something_reviewed()
     label_file = consensus_label_file(imagenet_m=imagenet_m)
-    return _store(
+    return store_release(
         label_file=label_file,
         version=version,
         notes=notes,

@@ -20,6 +20,7 @@ from reviews.services.adjudication import (
     adjudication_case,
     adjudication_queue,
     decide_flag,
+    queued_images,
 )
 from reviews.verdicts import ProblemReason, VerdictValue
 
@@ -92,6 +93,10 @@ class FlagSerializer(serializers.Serializer):
 
 class QueueCountsSerializer(serializers.Serializer):
     images = serializers.IntegerField(help_text="Images that need a lead.")
+    position = serializers.IntegerField(
+        allow_null=True,
+        help_text="This image's place in the queue, from 1; null when it is not in the queue.",
+    )
     labels = serializers.IntegerField(help_text="Disagreeing labels without a decision.")
     flags = serializers.IntegerField(help_text="Flagged images without a decision.")
 
@@ -105,6 +110,11 @@ class CaseSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     file_name = serializers.CharField()
     picture_urls = serializers.DictField(child=serializers.CharField())
+    width = serializers.IntegerField(allow_null=True, help_text="The original's size in pixels.")
+    height = serializers.IntegerField(allow_null=True)
+    is_stand_in = serializers.BooleanField(
+        help_text="The picture is a demo stand-in of the class, not the validation image."
+    )
     original_label = serializers.DictField()
     published_in = serializers.CharField(allow_null=True)
     experts = ExpertColumnSerializer(many=True)
@@ -124,6 +134,9 @@ def case_data(case: AdjudicationCase, queue: AdjudicationQueue) -> dict:
             "number": image.number,
             "file_name": image.file_name,
             "picture_urls": {kind: picture_url(image.number, kind) for kind in PICTURE_KINDS},
+            "width": image.width,
+            "height": image.height,
+            "is_stand_in": image.is_stand_in,
             "original_label": {
                 "label": original.index,
                 "wnid": original.wnid,
@@ -150,6 +163,7 @@ def case_data(case: AdjudicationCase, queue: AdjudicationQueue) -> dict:
             },
             "queue": {
                 "images": len(queue.images),
+                "position": queue.position(image.number),
                 "labels": queue.labels,
                 "flags": queue.flags,
             },
@@ -191,6 +205,28 @@ class QueueView(APIView):
         if number is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(case_data(adjudication_case(image=_image(number)), queue))
+
+
+class QueuedImageSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    file_name = serializers.CharField()
+    original_name = serializers.CharField(help_text="The name of the image's original class.")
+    open_labels = serializers.IntegerField(help_text="Disagreeing labels without a decision.")
+    open_flag = serializers.BooleanField(help_text="A flag without a decision.")
+
+    class Meta:
+        ref_name = "AdjudicationQueuedImage"
+
+
+class QueueListView(APIView):
+    permission_classes = [IsLead]
+
+    @extend_schema(responses={200: QueuedImageSerializer(many=True), 403: FORBIDDEN})
+    def get(self, request: Request) -> Response:
+        """Every image that needs a lead, in the order the queue follows (longest waiting first)."""
+        return Response(
+            QueuedImageSerializer(queued_images(queue=adjudication_queue()), many=True).data
+        )
 
 
 class ImageCaseView(APIView):

@@ -95,6 +95,10 @@ class ProgressSerializer(serializers.Serializer):
     percent = serializers.FloatField()
     experts = ExpertPaceSerializer(many=True)
     classes = ClassProgressSerializer(many=True)
+    held_by_others = serializers.IntegerField(
+        help_text="For you: images of the set that other experts hold now and that you have "
+        "not reviewed; each comes back to the queue if its lease lapses."
+    )
 
 
 class PictureUrlsSerializer(serializers.Serializer):
@@ -210,6 +214,11 @@ class TaskSerializer(serializers.Serializer):
         help_text="The review's version: send it with a change (``version``), which is then "
         "refused (409) if the review changed meanwhile in another tab or client."
     )
+    frozen_by = serializers.CharField(
+        allow_null=True,
+        help_text="The version of the release that labels the image, for a submitted review "
+        "whose image a release froze: it can no longer be revised. Null otherwise.",
+    )
 
     def to_representation(self, task: ReviewTask) -> dict:
         review, image = task.review, task.image
@@ -238,6 +247,7 @@ class TaskSerializer(serializers.Serializer):
             "comment": review.comment,
             "seconds_spent": review.seconds_spent,
             "version": review.version,
+            "frozen_by": task.frozen_by,
         }
 
 

@@ -34,6 +34,7 @@ from reviews.api.permissions import IsExpert, LeadsWrite
 from reviews.models import Review, ReviewOrder, ReviewSet
 from reviews.selectors import (
     active_review_sets,
+    images_held_by_others,
     review_set_progress,
     review_task,
     review_visible_to,
@@ -185,12 +186,29 @@ class ReviewSetProgressView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         """Reviews done against required, per expert (with their pace), per class and overall."""
         review_set = get_object_or_404(ReviewSet, pk=pk)
-        return Response(out.ProgressSerializer(review_set_progress(review_set=review_set)).data)
+        progress = review_set_progress(review_set=review_set)
+        held = images_held_by_others(review_set=review_set, expert=request.user)
+        shown = {**vars(progress), "percent": progress.percent, "held_by_others": held}
+        return Response(out.ProgressSerializer(shown).data)
 
 
 class ClaimView(ReviewView):
+    class InputSerializer(serializers.Serializer):
+        ahead = serializers.BooleanField(
+            required=False,
+            default=False,
+            help_text=(
+                "Lease the image after the one you are reviewing, to have it ready when you "
+                "submit: the second image you hold, else one more from the queue (you hold at "
+                "most two). Hand it back unstarted with DELETE /api/reviews/<id>/."
+            ),
+        )
+
+        class Meta:
+            ref_name = "ClaimInput"
+
     @extend_schema(
-        request=None,
+        request=InputSerializer,
         responses={
             200: out.TaskSerializer,
             204: OpenApiResponse(description="Nothing is left in this set for you."),
@@ -199,11 +217,14 @@ class ClaimView(ReviewView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        """Lease the next image of the set to review (your unfinished one first) and return its task."""
+        """Lease the next image of the set to review (your unfinished one first; of two, the
+        first you claimed) and return its task."""
         review_set = by_pk(ReviewSet, pk)
         if review_set is None:
             raise NotFound(f"There is no review set {pk}.")
-        claimed = reviewing.claim(review_set=review_set, expert=request.user)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claimed = reviewing.claim(review_set=review_set, expert=request.user, **data.validated_data)
         if claimed is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return _task_response(claimed.review, claimed)
@@ -258,6 +279,23 @@ class ReviewDetailView(ReviewView):
     def get(self, request: Request, pk: int) -> Response:
         """The task of one of your reviews (a lead may read anyone's)."""
         return _task_response(_review(request, pk))
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="Handed back: the image is free for the next claim."),
+            400: BAD_REQUEST,
+            403: NOT_YOURS,
+            404: NOT_FOUND,
+        },
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        """Hand back an image you hold and never changed (one claimed ahead that you leave
+        without reaching): its slot opens for anyone at once and the untouched review goes,
+        leaving no trail; it is not a skip, so it may come to you again. A review you changed
+        is refused (400): skip it instead."""
+        reviewing.release_unstarted(review=_review(request, pk), expert=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class VerdictMapField(serializers.DictField):

@@ -2,7 +2,8 @@
 flags (confirm or dismiss); each decision keeps who made it and when, and none is taken once a
 release labels the image. The reads of the lead's queue live here too, beside the writes."""
 
-from collections import defaultdict
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +13,9 @@ from django.db import transaction
 from django.db.models import Count, Max, Prefetch
 from django.utils import timezone
 
+from annotator.catalogue import file_name_of, original_labels
 from annotator.models import ImageClass, ValImage
+from annotator.selectors import class_cards
 from reviews import freezing
 from reviews.consensus import consensus_verdict, is_problematic
 from reviews.models import Adjudication, FlagDecision, Review, Verdict
@@ -100,17 +103,50 @@ class AdjudicationQueue:
     """The images that need a lead, longest waiting first (by their latest submitted review)."""
 
     images: list[int]
-    labels: int  # disagreeing labels without a decision
-    flags: int  # flagged images without a decision
+    open_labels: dict[int, int] = field(default_factory=dict)  # image -> undecided disagreements
+    open_flags: frozenset[int] = frozenset()  # flagged images without a decision
+    # (latest submitted review, number) of every reviewed image: the queue's order, also for an
+    # image that has left the queue, so that the one after it can still be found.
+    order: dict[int, tuple[datetime, int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def labels(self) -> int:
+        """Disagreeing labels without a decision."""
+        return sum(self.open_labels.values())
+
+    @property
+    def flags(self) -> int:
+        """Flagged images without a decision."""
+        return len(self.open_flags)
+
+    def position(self, number: int) -> int | None:
+        """The image's place in the queue, from 1; None when it is not in the queue."""
+        return self.images.index(number) + 1 if number in self.images else None
 
     def after(self, number: int | None) -> int | None:
         """The image to show after ``number``: the next one in the queue, wrapping round, and
-        never ``number`` itself; the first one when ``number`` is None."""
+        never ``number`` itself; the first one when ``number`` is None. An image that has left
+        the queue (decided) is followed by the first one queued behind where it stood."""
         others = [image for image in self.images if image != number]
         if number in self.images:
             position = self.images.index(number)
             others = self.images[position + 1 :] + self.images[:position]
+        elif number in self.order:
+            # The queue is sorted by ``order``: those behind ``number`` are its tail.
+            position = bisect_right(self.images, self.order[number], key=self.order.__getitem__)
+            others = self.images[position:] + self.images[:position]
         return others[0] if others else None
+
+
+@dataclass(frozen=True)
+class QueuedImage:
+    """One line of the queue's list: which image, its class, and what waits for the lead."""
+
+    number: int
+    file_name: str
+    original_name: str
+    open_labels: int
+    open_flag: bool
 
 
 def _open_disagreements() -> set[tuple[int, int]]:
@@ -142,20 +178,39 @@ def adjudication_queue() -> AdjudicationQueue:
     """Images with a label the experts disagree on and the lead has not decided, or a flag the
     lead has not decided; images that a release labels are left out (they cannot change)."""
     published = set(freezing.frozen_images().values_list("image_id", flat=True))
-    labels = {(image, label) for image, label in _open_disagreements() if image not in published}
-    flags = _open_flags() - published
-    waiting = {image for image, _ in labels} | flags
-    last_submitted = dict(
-        Review.objects.counted()
+    open_labels = Counter(image for image, _ in _open_disagreements() if image not in published)
+    flags = frozenset(_open_flags() - published)
+    order = {
+        image: (last, image)
+        for image, last in Review.objects.counted()
         .order_by()
         .values_list("image_id")
         .annotate(last=Max("submitted_at"))
-    )
+    }
     return AdjudicationQueue(
-        images=sorted(waiting, key=lambda image: (last_submitted[image], image)),
-        labels=len(labels),
-        flags=len(flags),
+        images=sorted(set(open_labels) | flags, key=order.__getitem__),
+        open_labels=dict(open_labels),
+        open_flags=flags,
+        order=order,
     )
+
+
+def queued_images(*, queue: AdjudicationQueue) -> list[QueuedImage]:
+    """The queue as a list, in its order: each image's file name, original class and what is
+    open on it. Names come from the shipped catalogue and the classes read once per process,
+    so a long queue costs no query."""
+    originals = original_labels()
+    cards = class_cards()
+    return [
+        QueuedImage(
+            number=number,
+            file_name=file_name_of(number),
+            original_name=cards[int(originals[number])].name,
+            open_labels=queue.open_labels.get(number, 0),
+            open_flag=number in queue.open_flags,
+        )
+        for number in queue.images
+    ]
 
 
 @dataclass

@@ -75,7 +75,13 @@ def _lease_end(review_set: ReviewSet, now: datetime) -> datetime:
 
 
 def _open_review(
-    review_set: ReviewSet, image_id: int, expert: AbstractBaseUser, now: datetime, *, won: bool
+    review_set: ReviewSet,
+    image_id: int,
+    expert: AbstractBaseUser,
+    now: datetime,
+    *,
+    won: bool,
+    ahead: bool = False,
 ) -> Review:
     """The expert's draft for the image, reusing one they started before (its verdicts are kept).
     Winning a slot is logged; handing back the image they already hold is not."""
@@ -87,7 +93,7 @@ def _open_review(
     )
     review.review_set = review_set  # the task shows the set: spare a query
     if won:
-        _log(review, expert, "claim" if created else "claim again")
+        _log(review, expert, "claim ahead" if ahead else "claim" if created else "claim again")
     return review
 
 
@@ -102,21 +108,28 @@ class Claim:
 # Claiming runs once for every image an expert reviews, so its usual path is a few plain
 # statements (reviews.queries): the expert's own leased slot is handed back; otherwise the free
 # slots are tried in turn until one is won. A slot lost to another claim meanwhile is passed over.
+#
+# Claiming *ahead* leases one more image while the expert works on one, so that the next image is
+# ready the moment they submit (the review page asks for it and shows it without waiting). An
+# expert holds at most two images of a set that way: the one on screen, the first they claimed,
+# and the next; each is one of its image's ``overlap`` slots, taken as any claim takes one.
 
 
-def claim(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
+def claim(*, review_set: ReviewSet, expert: AbstractBaseUser, ahead: bool = False) -> Claim | None:
     """Lease the expert the next image of the set that they have not reviewed and whose slots
-    are not all taken; their own unfinished image first. None when nothing is left for them."""
+    are not all taken; their own unfinished image first (of two, the first claimed). With
+    ``ahead``, the image after the one they are reviewing: the second they hold, else one more
+    from the queue. None when nothing is left for them."""
     if not is_expert(expert):
         raise PermissionDenied("Only experts and leads review images.")
     if not review_set.is_active:
         raise ValidationError(f"The review set “{review_set.name}” is closed.")
     try:
-        return _claim(review_set, expert)
+        return _claim(review_set, expert, ahead)
     except IntegrityError:
         # The same expert claimed from two places at once and both won a slot of one image:
         # the other claim keeps it; this one, tried again, hands that image back as held.
-        return _claim(review_set, expert)
+        return _claim(review_set, expert, ahead)
 
 
 def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | None:
@@ -126,7 +139,7 @@ def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | N
 
 
 @transaction.atomic
-def _claim(review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
+def _claim(review_set: ReviewSet, expert: AbstractBaseUser, ahead: bool) -> Claim | None:
     now = timezone.now()
     until = _lease_end(review_set, now)
     with connection.cursor() as cursor:
@@ -134,13 +147,16 @@ def _claim(review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
             options = queries.free_slots(
                 cursor, review_set_id=review_set.pk, expert_id=expert.pk, now=now
             )
-            if not options:
+            held = [option for option in options if option.kind == queries.HELD]
+            # A plain claim hands back the first image held; a claim ahead the second, if any.
+            if len(held) > int(ahead):
+                mine = held[int(ahead)]
+                Slot.objects.filter(pk=mine.slot_id).update(leased_until=until)
+                return Claim(_open_review(review_set, mine.image_id, expert, now, won=False), until)
+            free = [option for option in options if option.kind != queries.HELD]
+            if not free:
                 return None
-            held = options[0]
-            if held.kind == queries.HELD:
-                Slot.objects.filter(pk=held.slot_id).update(leased_until=until)
-                return Claim(_open_review(review_set, held.image_id, expert, now, won=False), until)
-            for option in options:
+            for option in free:
                 won = queries.take_slot(
                     cursor,
                     slot_id=option.slot_id,
@@ -151,7 +167,7 @@ def _claim(review_set: ReviewSet, expert: AbstractBaseUser) -> Claim | None:
                     until=until,
                 )
                 if won:
-                    return _won(cursor, review_set, option.image_id, expert, now, until)
+                    return _won(cursor, review_set, option.image_id, expert, now, until, ahead)
     return None
 
 
@@ -162,15 +178,23 @@ def _won(
     expert: AbstractBaseUser,
     now: datetime,
     until: datetime,
+    ahead: bool = False,
 ) -> Claim:
-    """The expert's review of the image they just won, logged as claimed: a new draft, or the
-    one they left when an earlier lease on the image lapsed (its verdicts are kept)."""
+    """The expert's review of the image they just won, logged as claimed (or claimed ahead): a
+    new draft, or the one they left when an earlier lease on the image lapsed (its verdicts are
+    kept)."""
     review_id = queries.insert_review(
         cursor, review_set_id=review_set.pk, image_id=image_id, expert_id=expert.pk, now=now
     )
     if review_id is None:
-        return Claim(_open_review(review_set, image_id, expert, now, won=True), until)
-    queries.insert_claim_event(cursor, review_id=review_id, actor_id=expert.pk, now=now)
+        return Claim(_open_review(review_set, image_id, expert, now, won=True, ahead=ahead), until)
+    queries.insert_claim_event(
+        cursor,
+        review_id=review_id,
+        actor_id=expert.pk,
+        now=now,
+        action="claim ahead" if ahead else "claim",
+    )
     review = Review(
         pk=review_id,
         review_set=review_set,
@@ -181,6 +205,36 @@ def _won(
     )
     review._state.adding = False
     return Claim(review, until)
+
+
+@transaction.atomic
+def release_unstarted(*, review: Review, expert: AbstractBaseUser) -> None:
+    """Hand back an image the expert holds but never changed (one claimed ahead that they leave
+    without reaching): its slot opens for the next claim, anyone's, at once, and the untouched
+    draft goes with its claim entries, since nothing of the expert's work was in it. So it is not
+    a skip: the expert may be given the image again, and no trail says they passed it over. A
+    review with any change (a verdict, a flag, a comment: its version is past 1) is refused:
+    skip it instead."""
+    if review.expert_id != expert.pk:
+        raise PermissionDenied("This review belongs to another expert.")
+    started = (
+        Review.objects.select_for_update()
+        .filter(pk=review.pk)
+        .exclude(status=ReviewStatus.DRAFT, version=1)
+        .exists()
+    )
+    if started:
+        raise ValidationError(
+            f"You have started your review of {file_name_of(review.image_id)}: skip it to hand "
+            "it back."
+        )
+    Slot.objects.filter(
+        review_set_id=review.review_set_id,
+        image_id=review.image_id,
+        expert=expert,
+        state=SlotState.LEASED,
+    ).update(state=SlotState.OPEN, expert=None, leased_until=None)
+    review.delete()
 
 
 def _check_editable(

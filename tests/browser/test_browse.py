@@ -16,7 +16,8 @@ def test_expert_logs_in_filters_images_and_reads_the_candidates(page):
     attach_picture(image, stand_in=True)
     make_candidates(image, {65: 30, 58: 20, 62: 14})
 
-    log_in(page, "ada", "a-long-test-password")
+    log_in(page, "ada", "a-long-test-password")  # outside the panel: lands on the leaderboard
+    page.get_by_role("navigation").get_by_role("link", name="Images", exact=True).click()
     expect(page.get_by_role("heading", name="Validation images")).to_be_visible()
 
     page.get_by_label("Class").fill("n01751748 sea snake")

@@ -31,6 +31,38 @@ IMAGES = [
 ]
 
 
+def watch_requests(context):
+    """A function that waits (a few seconds at most) until the context's requests in flight
+    have finished. The review page claims the next image ahead and submits in the background;
+    a test that ends while the server still answers one would race the emptying of the
+    database after it (on PostgreSQL, TRUNCATE against the request's locks: a deadlock)."""
+    in_flight = set()
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
+
+    def settle(page) -> None:
+        for _ in range(100):
+            if not in_flight:
+                return
+            page.wait_for_timeout(50)
+
+    return settle
+
+
+@pytest.fixture(autouse=True)
+def requests_settle(request):
+    """Each test ends when its page's requests have (see :func:`watch_requests`)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    settle = watch_requests(page.context)
+    yield
+    if not page.is_closed():
+        settle(page)
+
+
 def _attach_demo_picture(image: ValImage) -> ValImage:
     """The demo's stand-in picture of the image's class, so that screenshots look real."""
     path = next(DEMO_PICTURES.glob(f"{image.original_label.wnid}_*.JPEG"), None)
@@ -174,7 +206,9 @@ def test_expert_reviews_three_images_with_the_keyboard_alone(page):
     page.get_by_role("link", name="Back to the review sets").click()
     expect(page.get_by_role("heading", name="Snakes and laptops")).to_be_visible()
     expect(page.get_by_text("3 of 3 reviews done (100 %)")).to_be_visible()
-    expect(page.locator(".recent-reviews tbody tr")).to_have_count(3)
+    recent = page.locator(".recent-reviews")
+    for number in numbers:
+        expect(recent).to_contain_text(ValImage.objects.get(number=number).file_name)
     screenshot(page, "review_home")
     assert _verdicts(reviews[numbers[0]]) == {65: "correct", 58: "wrong", 62: "unclear"}
     assert _verdicts(reviews[numbers[1]]) == {222: "wrong", 208: "correct"}
@@ -203,13 +237,17 @@ def test_expert_adds_a_class_found_by_search_judges_it_and_removes_another(page)
     expect(added).to_contain_text("maillot")
     expect(added.locator(".added-badge")).to_be_visible()
     expect(added).to_have_class("label selected")
-    # The server's copy of the new label brings similar classes to add with one click.
-    expect(added.locator(".chip").first).to_be_visible()
+    # The server's copy of the new label brings similar classes to add with one click; they
+    # show beside the picture while the label is selected.
+    details = page.locator("#label-details")
+    expect(details).to_contain_text("maillot")
+    expect(details.locator(".chip").first).to_be_visible()
     page.keyboard.press("c")
     _wait_saved(page)
+    page.keyboard.press("4")
 
     # A similar class of the added one, added with a click, then removed with Delete.
-    chip = added.locator(".chip").first
+    chip = details.locator(".chip").first
     chip_label = int(chip.get_attribute("data-add-class"))
     chip.click()
     expect(labels).to_have_count(5)
@@ -373,9 +411,9 @@ def test_a_lost_lease_is_said_plainly_and_the_next_image_is_offered(page):
     ada = _expert()
     _open_review_page(page, review_set)
     first = _file_name(page)
-    # The lease lapsed and another expert took the image.
+    # The lease lapsed and another expert took the image (not the next one, claimed ahead).
     ben = _expert("ben")
-    Slot.objects.filter(expert=ada).update(
+    Slot.objects.filter(expert=ada, image_id=numbers[0]).update(
         expert=ben, leased_until=datetime.now(UTC) + timedelta(minutes=30)
     )
 
@@ -470,6 +508,8 @@ def test_a_stale_tab_cannot_revise_a_review_the_other_tab_submitted(page):
     page.keyboard.press("Shift+W")
     page.keyboard.press("Enter")  # tab A submits and moves on
     expect(page.locator("#file-name")).not_to_have_text(first)
+    # The next image shows at once; the submit is stored a moment later.
+    expect(page.locator("#save-status")).to_have_text(f"Submitted {first}")
 
     tab_b.keyboard.press("c")
 
@@ -596,6 +636,7 @@ def test_blind_rule_second_expert_sees_none_of_the_first_experts_work(page, brow
     _wait_saved(page)
 
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    settle = watch_requests(context)
     try:
         ben_page = context.new_page()
         _open_review_page(ben_page, review_set, "ben")
@@ -605,5 +646,107 @@ def test_blind_rule_second_expert_sees_none_of_the_first_experts_work(page, brow
         expect(ben_page.get_by_label("Comment")).to_have_value("")
         expect(ben_page.locator("#review-app")).not_to_contain_text("Ada's private comment")
         screenshot(ben_page, "review_blind_second_expert")
+        settle(ben_page)
     finally:
         context.close()
+
+
+def test_a_refused_submit_stays_said_while_the_previous_images_submit_finishes_behind_it(page):
+    """The race of a loaded machine, made certain: the previous image's submit (sent in the
+    background after the swap) answers only after the expert judged a label of the next image
+    and pressed Enter with another label unjudged. The verdict saved after that submit must not
+    replace "Judge every label first" with "Saving…" and "All changes saved"."""
+    review_set, numbers = _make_review_set()
+    ada = _expert()
+    held = []
+    _open_review_page(page, review_set)
+    page.route("**/api/reviews/*/submit/", lambda route: held.append(route))
+
+    first = _file_name(page)
+    for key in "cwu":
+        page.keyboard.press(key)
+    _wait_saved(page)
+    expect(page.locator("#review-app")).to_have_attribute("data-next-ready", "true")
+    page.keyboard.press("Enter")  # the next image is swapped in; the submit waits, held
+    expect(page.locator("#file-name")).not_to_have_text(first)
+    expect(page.locator("#labels > li").first).to_contain_text("kuvasz")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert len(held) == 1
+
+    page.keyboard.press("1")
+    page.keyboard.press("c")  # queued behind the held submit
+    page.keyboard.press("Enter")  # the second label has no verdict
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("Judge every label first")
+
+    with page.expect_response(lambda response: "/verdicts/" in response.url):
+        held[0].continue_()
+    second = Review.objects.get(expert=ada, image__number=numbers[1])
+    assert _verdicts(second) == {222: "correct"}
+    assert Review.objects.get(expert=ada, image__number=numbers[0]).status == (
+        ReviewStatus.SUBMITTED
+    )
+    expect(status).not_to_have_attribute("data-state", "saving")  # the queue is done
+    expect(status).to_contain_text("Judge every label first")
+    expect(status).to_have_attribute("data-state", "error")
+
+
+def test_keys_pressed_while_the_next_image_loads_apply_to_it_and_enter_says_it_waited(page):
+    """The next image is not ready (its claim ahead finds nothing), so Enter submits and then
+    claims it, and that claim is held: the expert goes on typing meanwhile. The verdict key goes
+    to the next image once it is shown; Enter does not submit an image not seen yet, and says
+    so."""
+    review_set, numbers = _make_review_set()
+    ada = _expert()
+    held, armed = [], []
+
+    def claim(route):
+        if "ahead" in (route.request.post_data or ""):
+            route.fulfill(status=200, content_type="application/json", body="null")
+        elif armed and not held:
+            held.append(route)
+        else:
+            route.fallback()
+
+    page.route("**/api/review-sets/*/claim/", claim)
+    _open_review_page(page, review_set)
+    first = _file_name(page)
+    for key in "cwu":
+        page.keyboard.press(key)
+    _wait_saved(page)
+    expect(page.locator("#review-app")).to_have_attribute("data-next-ready", "false")
+    armed.append(True)
+    page.keyboard.press("Enter")  # submits, then claims the next image: held
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(25)
+    assert len(held) == 1
+    expect(page.locator("#file-name")).to_have_text(first)
+
+    page.keyboard.press("c")  # meant for the next image
+    page.keyboard.press("Enter")  # would submit an image not seen yet
+    status = page.locator("#save-status")
+    expect(status).to_contain_text("Enter was not applied")
+    held[0].fallback()
+
+    expect(page.locator("#file-name")).not_to_have_text(first)
+    labels = page.locator("#labels > li")
+    expect(labels.first).to_contain_text("kuvasz")
+    expect(labels.first).to_have_attribute("data-verdict", "correct")
+    expect(labels.nth(1)).to_have_class("label selected")
+    expect(status).to_contain_text("Enter pressed while this image was loading: not applied")
+    second = Review.objects.get(expert=ada, image__number=numbers[1])
+    assert second.status == ReviewStatus.DRAFT
+    for _ in range(100):  # the verdict, saved
+        if _verdicts(second) == {222: "correct"}:
+            break
+        page.wait_for_timeout(25)
+    assert _verdicts(second) == {222: "correct"}
+    # The notice stays until the expert changes something.
+    expect(status).to_contain_text("not applied")
+    page.keyboard.press("w")
+    _wait_saved(page)

@@ -69,6 +69,7 @@ def test_candidates_of_a_release_leave_out_problematic_images_and_honour_k():
                 "time_reviewed": "2026-01-01T00:00:00",
             }
         },
+        "imagenet_m": ["ILSVRC2012_val_00000001.JPEG"],  # the TFDS builder needs one
     }
     release, _ = import_release(data=json.dumps(document), version="1.0.0", source="test")
     a = classifier("a", [1, 2, 3, 4], [1, 0, 0, 0])  # right (unclear), wrong, wrong, -
@@ -87,7 +88,8 @@ def test_candidates_of_a_release_leave_out_problematic_images_and_honour_k():
 @pytest.mark.django_db
 def test_candidates_refuse_a_k_larger_than_the_models(client, ada):
     release, _ = import_release(
-        data='{"initial_annots": {"ILSVRC2012_val_00000001.JPEG": {"correct": ["n01440764"]}}}',
+        data='{"initial_annots": {"ILSVRC2012_val_00000001.JPEG": {"correct": ["n01440764"]}},'
+        ' "imagenet_m": ["ILSVRC2012_val_00000001.JPEG"]}',
         version="1.0.0",
         source="test",
     )

@@ -174,15 +174,13 @@ def test_cutting_is_refused_for_experts_existing_versions_and_unlabelled_imagene
     )
     assert response.status_code == 400
     assert images[2].file_name in response.json()["detail"]
+    response = client.post("/api/releases/", {"version": "4.0.0"}, content_type="application/json")
+    assert response.status_code == 400 and "imagenet_m split would be empty" in str(response.json())
     assert not Release.objects.exists()
 
-    assert (
-        client.post(
-            "/api/releases/", {"version": "4.0.0"}, content_type="application/json"
-        ).status_code
-        == 201
-    )
-    response = client.post("/api/releases/", {"version": "4.0.0"}, content_type="application/json")
+    picked = {"version": "4.0.0", "imagenet_m": [images[0].file_name]}
+    assert client.post("/api/releases/", picked, content_type="application/json").status_code == 201
+    response = client.post("/api/releases/", picked, content_type="application/json")
     assert response.status_code == 400 and "exists already" in response.json()["detail"]
 
 
@@ -221,10 +219,17 @@ def test_the_cut_form_shows_a_clear_error_and_keeps_the_input(client, lead, two_
     assert "exists already" in page and ">again</textarea>" in page
 
 
-def test_the_cut_form_cuts_a_release(client, lead, experts, review_set):
+def test_the_cut_form_cuts_a_release_once_its_preview_is_confirmed(
+    client, lead, experts, review_set, images
+):
     review(review_set, experts[0], {65: "correct", 58: "wrong", 62: "wrong"})
     client.force_login(lead)
-    response = client.post(reverse("release:cut"), {"version": "1.0.0", "notes": "cut"})
+    form = {"version": "1.0.0", "notes": "cut", "imagenet_m": images[0].file_name}
+    page = client.post(reverse("release:cut"), form).content.decode()
+    assert "Cut release 1.0.0?" in page and not Release.objects.exists()
+    fingerprint = page.split('name="fingerprint" value="', 1)[1].split('"', 1)[0]
+    confirmed = {**form, "step": "confirm", "fingerprint": fingerprint, "acknowledged": "on"}
+    response = client.post(reverse("release:cut"), confirmed)
     assert response.status_code == 302
     assert Release.objects.get(version="1.0.0").created_by == lead
 

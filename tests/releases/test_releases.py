@@ -135,7 +135,8 @@ def test_skipped_keys_are_counted(tmp_path):
                 "initial_annots": {
                     "ILSVRC2012_val_00000001.JPEG": {"correct": ["n01751748"]},
                     "README": {},
-                }
+                },
+                "imagenet_m": ["ILSVRC2012_val_00000001.JPEG"],
             }
         )
     )

@@ -173,7 +173,7 @@ def test_the_queue_api_gives_the_next_image_side_by_side(disputed, lead):
     assert data["labels"][0]["label"] == disputed.original_label_id
     assert data["flag"] == {"flagged": True, "problematic": True, "decision": None}
     assert data["experts"][0]["problem_reasons"] == ["artwork"]
-    assert data["queue"] == {"images": 1, "labels": 1, "flags": 1}
+    assert data["queue"] == {"images": 1, "position": 1, "labels": 1, "flags": 1}
 
 
 def test_deciding_through_the_api_updates_the_case_and_empties_the_queue(disputed, lead):
@@ -214,6 +214,7 @@ def test_experts_and_anonymous_callers_get_403_from_every_endpoint(disputed, ada
     number = disputed.number
     calls = [
         client.get(reverse("adjudication:api-queue")),
+        client.get(reverse("adjudication:api-queue-images")),
         client.get(reverse("adjudication:api-image", args=[number])),
         client.put(
             reverse("adjudication:api-label", args=[number, 58]), {"value": "wrong"}, format="json"
@@ -222,7 +223,7 @@ def test_experts_and_anonymous_callers_get_403_from_every_endpoint(disputed, ada
             reverse("adjudication:api-flag", args=[number]), {"confirmed": False}, format="json"
         ),
     ]
-    assert [response.status_code for response in calls] == [403] * 4
+    assert [response.status_code for response in calls] == [403] * 5
     assert "detail" in calls[0].json()
     assert not Adjudication.objects.exists() and not FlagDecision.objects.exists()
 

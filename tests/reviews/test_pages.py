@@ -58,7 +58,7 @@ def test_home_lists_open_sets_with_progress_and_the_experts_own_reviews(
     assert "1 of 6 reviews done (16 %)" in html
     assert 'max="6" value="1"' in html
     assert reverse("reviews:review", args=[review_set.pk]) in html
-    recent = list(response.context["recent"])
+    recent = [item.review for item in response.context["home"].recent]
     assert [review.expert for review in recent] == [ada]
     assert reverse("reviews:reopen", args=[recent[0].pk]) in html
     assert reverse("reviews:reopen", args=[ben_review.pk]) not in html

@@ -130,6 +130,32 @@ def test_claiming_again_hands_back_the_held_image_in_10_statements(
     assert again["id"] == first["id"]
 
 
+def claim_ahead(page: Client, review_set) -> dict:
+    response = page.post(
+        f"/api/review-sets/{review_set.pk}/claim/", {"ahead": True}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_claiming_the_image_ahead_takes_11_statements_as_a_claim_does(
+    page, review_set, django_assert_num_queries
+):
+    current = claim_next(page, review_set)
+
+    # as a claim: free slots (the held one among them), take another, its review, its audit
+    # entry; the task.
+    with django_assert_num_queries(11):
+        ahead = claim_ahead(page, review_set)
+
+    assert ahead["id"] != current["id"]
+    # Asked again (the page reloaded), the held one is handed back, as a plain claim does.
+    with django_assert_num_queries(10):
+        assert claim_ahead(page, review_set)["id"] == ahead["id"]
+    with django_assert_num_queries(10):
+        assert claim_next(page, review_set)["id"] == current["id"]
+
+
 # The services alone, for an expert whose groups were read already (as a request has them):
 # the transaction's two statements and the writes.
 

@@ -71,7 +71,7 @@ def test_the_model_page_lists_worst_classes_and_the_images_it_gets_wrong(
 
 
 def test_the_model_page_compares_two_releases(client, researcher, models):
-    make_release("2.0.0", imagenet_m_count=0)
+    make_release("2.0.0", imagenet_m_count=1)
     page = client.get(reverse("scores:model", args=["1.0.0", "perfect"]), {"against": "2.0.0"})
     assert "On release <strong>2.0.0</strong>" in page.content.decode()
 

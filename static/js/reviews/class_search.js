@@ -1,40 +1,34 @@
 // The class search combobox shared by the review page (add a class as a label) and the blind
-// labelling page (answer with one class): the 1000 classes by name, synonym, wnid, index or
-// gloss through GET /api/classes/?q=, ↓ ↑ through the matches, Enter chooses, Esc closes.
+// labelling page (answer with one class): GET /api/classes/?q= finds the classes by index,
+// wnid, name, synonym or gloss and ranks them (annotator/class_search.py); this module shows
+// that answer in the server's order, every match in a scrolling listbox with their count,
+// ↓ ↑ through them, Enter chooses, Esc closes.
 
 const SEARCH_DELAY_MS = 120;
-const SEARCH_RESULTS = 12;
 
-// Exact matches first, then names that start with the query, then words that do, then the rest
-// in the server's order.
-function rank(results, query) {
-  const q = query.trim().toLowerCase();
-  const score = (choice) => {
-    const names = choice.names.map((name) => name.toLowerCase());
-    if (String(choice.index) === q || choice.wnid === q || names.includes(q)) return 0;
-    if (names.some((name) => name.startsWith(q))) return 1;
-    if (names.some((name) => name.split(/[\s,'-]+/).some((word) => word.startsWith(q)))) return 2;
-    if (names.some((name) => name.includes(q))) return 3;
-    return 4;
-  };
-  return results
-    .map((choice, order) => ({ choice, order, score: score(choice) }))
-    .sort((a, b) => a.score - b.score || a.order - b.order)
-    .map((entry) => entry.choice);
-}
+// The matches (the API's `match`) that say which class was meant: the index, the wnid, the
+// class's name exactly or its start, or a synonym exactly. With `requireDecisive`, Enter takes
+// the top match only if it is one of these; annotator/class_search.py (DECISIVE) holds the same.
+const DECISIVE = new Set(["index", "wnid", "name", "name prefix", "synonym"]);
+
+const plural = (count, one, many) => `${count} ${count === 1 ? one : many}`;
 
 /**
  * Make `input` (role=combobox) search the classes into the listbox `results`, with `status` as
- * its live hint.
+ * its live hint (the count of matches and what the keys do).
  *
- * - `find(query, {signal})` fetches a page of classes ({results, count}).
+ * - `find(query, {signal})` fetches the ranked classes ({results, count}).
  * - `taken(choice)` returns a note (e.g. "already a label") for a class that cannot be chosen.
  * - `onChoose(choice)` gets the chosen class; `onTaken(choice)` one that cannot be chosen.
  * - `onEscape()` runs on Esc when the matches are already closed and the search is cleared.
  * - `verb` ends the hint: "Enter to <verb>".
+ * - `requireDecisive`: Enter (and `choose()`) takes the top match only when it is the class's
+ *   index, wnid, name or a prefix of it, or a whole synonym; any other top match needs an
+ *   explicit choice (↓ ↑ or a click), and the hint says so.
  *
  * Returns {close, clear, choose}: `choose()` picks the highlighted match (running a pending
- * search first) and tells whether there was one.
+ * search first) and resolves true when it handled the request (a class chosen, or the person
+ * asked to choose one explicitly), false when nothing matched.
  */
 export function createClassSearch({
   input,
@@ -47,9 +41,24 @@ export function createClassSearch({
   onEscape = () => {},
   verb = "add",
   idPrefix = "class-option",
+  requireDecisive = false,
 }) {
-  const search = { timer: null, abort: null, pending: null, results: [], active: -1 };
+  const search = {
+    timer: null,
+    abort: null,
+    pending: null,
+    query: "",
+    results: [],
+    total: 0,
+    active: -1,
+    picked: false, // the person moved to a match (arrows) rather than taking the top one
+  };
   const idle = status.textContent;
+
+  function say(text, { attention = false } = {}) {
+    status.textContent = text;
+    status.classList.toggle("class-search-attention", attention);
+  }
 
   function close() {
     clearTimeout(search.timer);
@@ -57,52 +66,93 @@ export function createClassSearch({
     search.abort?.abort();
     search.pending = null;
     search.results = [];
+    search.total = 0;
     search.active = -1;
+    search.picked = false;
     results.hidden = true;
     results.replaceChildren();
     input.setAttribute("aria-expanded", "false");
     input.removeAttribute("aria-activedescendant");
-    status.textContent = idle;
+    say(idle);
   }
 
-  function render(total) {
-    results.replaceChildren(
-      ...search.results.map((choice, position) => {
-        const option = document.createElement("li");
-        option.id = `${idPrefix}-${position}`;
-        option.setAttribute("role", "option");
-        option.dataset.position = position;
-        option.setAttribute("aria-selected", String(position === search.active));
-        const note = taken(choice);
-        if (note) option.setAttribute("aria-disabled", "true");
-        const name = document.createElement("span");
-        name.className = "option-name";
-        name.textContent = choice.name;
-        const wnid = document.createElement("span");
-        wnid.className = "wnid";
-        wnid.textContent = ` ${choice.wnid} · class ${choice.index}${note ? ` · ${note}` : ""}`;
-        const details = document.createElement("span");
-        details.className = "option-gloss";
-        const synonyms = choice.names.slice(1);
-        details.textContent =
-          (synonyms.length ? `also: ${synonyms.join(", ")}. ` : "") + (choice.gloss ?? "");
-        option.append(name, wnid, details);
-        return option;
-      }),
+  function option(choice, position) {
+    const item = document.createElement("li");
+    item.id = `${idPrefix}-${position}`;
+    item.setAttribute("role", "option");
+    item.dataset.position = position;
+    item.dataset.index = choice.index;
+    item.setAttribute("aria-selected", String(position === search.active));
+    const note = taken(choice);
+    if (note) item.setAttribute("aria-disabled", "true");
+    const name = document.createElement("span");
+    name.className = "option-name";
+    name.textContent = choice.name;
+    const wnid = document.createElement("span");
+    wnid.className = "wnid";
+    wnid.textContent = ` ${choice.wnid} · class ${choice.index}${note ? ` · ${note}` : ""}`;
+    const details = document.createElement("span");
+    details.className = "option-gloss";
+    const synonyms = choice.names.slice(1);
+    details.textContent =
+      (synonyms.length ? `also: ${synonyms.join(", ")}. ` : "") + (choice.gloss ?? "");
+    item.append(name, wnid, details);
+    return item;
+  }
+
+  // The top match is taken by Enter only if it says which class was meant, or was picked.
+  function needsChoice() {
+    return (
+      requireDecisive &&
+      !search.picked &&
+      search.active === 0 &&
+      !DECISIVE.has(search.results[0]?.match)
     );
+  }
+
+  function hint() {
+    const shown = search.results.length;
+    if (!shown) return `No class matches “${search.query}”.`;
+    const count =
+      search.total > shown
+        ? `${shown} of ${search.total} matching classes shown`
+        : `${plural(search.total, "class matches", "classes match")}`;
+    if (needsChoice()) {
+      return (
+        `${count}. “${search.query}” is not the first one’s name nor its start: ` +
+        "choose with ↓ ↑ or a click, then Enter."
+      );
+    }
+    return shown === 1
+      ? `${count}: Enter to ${verb}.`
+      : `${count}: ↓ ↑ to choose, Enter to ${verb}.`;
+  }
+
+  function render() {
+    results.replaceChildren(...search.results.map(option));
+    results.scrollTop = 0;
     const shown = search.results.length;
     results.hidden = !shown;
     input.setAttribute("aria-expanded", String(Boolean(shown)));
-    status.textContent = !shown
-      ? "No class matches."
-      : total > shown
-        ? `${shown} of ${total} matching classes: type more to narrow them.`
-        : `${shown} matching class${shown === 1 ? "" : "es"}: ↓ ↑ to choose, Enter to ${verb}.`;
-    if (search.active >= 0) {
-      input.setAttribute("aria-activedescendant", `${idPrefix}-${search.active}`);
-    } else {
-      input.removeAttribute("aria-activedescendant");
+    showActive();
+    say(hint());
+  }
+
+  // `scroll`: bring the active match into view (on ↓ ↑; a new answer leaves the page still).
+  function showActive({ scroll = false } = {}) {
+    // A top match that Enter would not take is drawn as a suggestion, not as the choice.
+    results.classList.toggle("class-results-tentative", needsChoice());
+    for (const item of results.querySelectorAll('[aria-selected="true"]')) {
+      item.setAttribute("aria-selected", "false");
     }
+    const item = results.children[search.active];
+    if (!item) {
+      input.removeAttribute("aria-activedescendant");
+      return;
+    }
+    item.setAttribute("aria-selected", "true");
+    input.setAttribute("aria-activedescendant", item.id);
+    if (scroll) item.scrollIntoView({ block: "nearest" });
   }
 
   function run(query) {
@@ -115,11 +165,14 @@ export function createClassSearch({
       try {
         const page = await find(query, { signal: controller.signal });
         if (controller.signal.aborted) return;
-        search.results = rank(page.results, query).slice(0, SEARCH_RESULTS);
+        search.query = query;
+        search.results = page.results;
+        search.total = page.count ?? page.results.length;
         search.active = search.results.length ? 0 : -1;
-        render(page.count ?? page.results.length);
+        search.picked = false;
+        render();
       } catch (error) {
-        if (error.name !== "AbortError") status.textContent = `Search failed: ${error.message}`;
+        if (error.name !== "AbortError") say(`Search failed: ${error.message}`);
       } finally {
         if (search.pending === pending) search.pending = null;
       }
@@ -141,6 +194,16 @@ export function createClassSearch({
     return true;
   }
 
+  function move(step) {
+    const count = search.results.length;
+    if (!count) return;
+    search.active = (search.active + step + count) % count;
+    const first = !search.picked;
+    search.picked = true;
+    showActive({ scroll: true });
+    if (first && requireDecisive) say(hint());
+  }
+
   // Enter right after typing: the search waiting for its delay (or still on its way) runs
   // first, so that the answer is the match the person would have seen highlighted.
   async function choose() {
@@ -148,6 +211,15 @@ export function createClassSearch({
     if (query && (search.timer !== null || search.pending)) {
       await (search.timer !== null ? run(query) : search.pending);
       if (input.value.trim() !== query) return false;
+    }
+    if (needsChoice()) {
+      say(
+        `Enter did not ${verb} ${search.results[0].name}: “${search.query}” is neither its ` +
+          "name nor its start. Choose the class with ↓ ↑ or a click, then Enter.",
+        { attention: true },
+      );
+      input.focus(); // after a click on a button: back to the matches, which stay open
+      return true;
     }
     return chooseAt(search.active >= 0 ? search.active : 0);
   }
@@ -165,11 +237,7 @@ export function createClassSearch({
   input.addEventListener("keydown", (event) => {
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
-      if (!search.results.length) return;
-      const step = event.key === "ArrowDown" ? 1 : -1;
-      search.active = (search.active + step + search.results.length) % search.results.length;
-      render(search.results.length);
-      results.children[search.active]?.scrollIntoView({ block: "nearest" });
+      move(event.key === "ArrowDown" ? 1 : -1);
     } else if (event.key === "Enter") {
       event.preventDefault();
       event.stopPropagation();
@@ -195,8 +263,8 @@ export function createClassSearch({
 
   results.addEventListener("mousedown", (event) => event.preventDefault());
   results.addEventListener("click", (event) => {
-    const option = event.target.closest("[role=option]");
-    if (option) chooseAt(Number(option.dataset.position));
+    const item = event.target.closest("[role=option]");
+    if (item) chooseAt(Number(item.dataset.position));
   });
 
   return {

@@ -48,10 +48,14 @@ const search = createClassSearch({
   find: (query, options) => api.get(`classes/?q=${encodeURIComponent(query)}`, options),
   onChoose: answer,
   verb: "answer",
+  // An answer is final: Enter takes the top match only when it is what was typed (the class's
+  // name or its start, a whole synonym, its index or wnid), else the person picks one.
+  requireDecisive: true,
 });
 
-// The Answer button picks the highlighted match as Enter does; with no match the typed text
-// goes to the server, which accepts a class index, a wnid or one class's exact name.
+// The Answer button picks the highlighted match as Enter does (and asks for an explicit choice
+// in the same case); with no match the typed text goes to the server, which accepts a class
+// index, a wnid or one class's exact name or synonym.
 form.addEventListener("submit", (event) => {
   if (event.submitter?.name === "skip") return; // the form sends the skip as it is
   event.preventDefault();

@@ -6,9 +6,16 @@
 // then the one the last change answered): when another tab or client changed the review
 // meanwhile, the server refuses it (409, "stale_version") and the page reloads what is stored.
 // When the session has ended (403, "not_authenticated"), the page says so with a link to log in
-// that comes back here, and shows the verdicts that were not saved as such. After a submit it
-// claims the next image and swaps it in only once its picture has decoded, in a single frame;
-// the time from the key press to that frame is recorded as the performance measure
+// that comes back here, and shows the verdicts that were not saved as such.
+//
+// The next image is ready before it is asked for: while the expert works on one image, the page
+// claims the next one ahead (POST claim/ {"ahead": true}: the server leases it, within the set's
+// overlap, and hands back the same one if asked again), builds its label rows and decodes its
+// picture. Submitting then only swaps it in, in one frame, and the submit request joins the save
+// queue behind the changes before it: if it fails, the page says so and offers the image again
+// with the verdicts it had. Leaving the page hands the image claimed ahead back (DELETE, sent
+// with keepalive), so that it goes to the next expert at once; otherwise its lease lapses. The
+// time from the submit key to the frame with the next picture is the performance measure
 // "review:next-image". The requests go through the pages' one API client, static/js/api.js.
 
 import { ApiError, createApi, LOGGED_OUT, retryDelay, wait } from "../api.js";
@@ -21,12 +28,16 @@ const byId = (id) => document.getElementById(id);
 
 const el = {
   fileName: byId("file-name"),
-  status: byId("save-status"),
+  reviewState: byId("review-state"),
+  back: byId("back-button"),
+  helpButton: byId("help-button"),
+  help: byId("help"),
   message: byId("review-message"),
   messageText: byId("review-message-text"),
-  logIn: byId("log-in-link"),
   nextImage: byId("next-image-button"),
   retry: byId("retry-button"),
+  reopen: byId("reopen-button"),
+  logIn: byId("log-in-link"),
   task: byId("review-task"),
   viewport: byId("viewport"),
   picture: byId("picture"),
@@ -34,15 +45,23 @@ const el = {
   zoomIn: byId("zoom-in"),
   zoomOut: byId("zoom-out"),
   zoomLevel: byId("zoom-level"),
-  originalLink: byId("original-link"),
   facts: byId("picture-facts"),
+  originalLink: byId("original-link"),
   standIn: byId("stand-in"),
-  originalName: byId("original-name"),
-  originalWnid: byId("original-wnid"),
-  addOriginal: byId("add-original"),
-  reviewState: byId("review-state"),
-  judgedCount: byId("judged-count"),
+  details: byId("label-details"),
+  detailsHome: byId("label-details").parentElement,
+  detailsName: byId("details-name"),
+  detailsWnid: byId("details-wnid"),
+  detailsSynonyms: byId("details-synonyms"),
+  detailsGloss: byId("details-gloss"),
+  detailsVotes: byId("details-votes"),
+  detailsExamples: byId("details-examples"),
+  detailsSimilar: byId("details-similar"),
+  detailsModels: byId("details-models"),
+  removeLabel: byId("remove-label"),
+  labelCount: byId("label-count"),
   labels: byId("labels"),
+  searchBox: byId("class-search-box"),
   search: byId("class-search"),
   results: byId("class-results"),
   searchStatus: byId("class-search-status"),
@@ -50,20 +69,29 @@ const el = {
   reasons: [...document.querySelectorAll('#flags input[name="reason"]')],
   note: byId("problem-note"),
   comment: byId("comment"),
+  leaseWarning: byId("lease-warning"),
+  barFile: byId("bar-file"),
+  originalName: byId("original-name"),
+  originalWnid: byId("original-wnid"),
+  addOriginal: byId("add-original"),
+  judgedCount: byId("judged-count"),
+  status: byId("save-status"),
+  undo: byId("undo-button"),
+  skip: byId("skip-button"),
   submit: byId("submit-button"),
   submitLabel: byId("submit-label"),
-  skip: byId("skip-button"),
-  undo: byId("undo-button"),
-  back: byId("back-button"),
-  help: byId("help"),
-  helpButton: byId("help-button"),
+  goOn: byId("go-on-button"),
   template: byId("label-template"),
 };
 
 const VERDICT_KEYS = { c: "correct", w: "wrong", u: "unclear" };
 const ONCE_KEYS = new Set(["c", "w", "u", "x", "s", "b", "z", "Enter", "Delete", "Backspace"]);
+// The keys that change a review: a read-only (frozen) review refuses them.
+const CHANGE_KEYS = new Set(["c", "w", "u", "x", "s", "Delete", "Backspace"]);
 const TEXT_SAVE_DELAY_MS = 500;
 const NEXT_IMAGE_MEASURE = "review:next-image";
+// Where the label details go into the label's row instead of beside the picture (as in CSS).
+const NARROW = window.matchMedia("(max-width: 900px)");
 
 // The steps between the submit key and the next picture, as performance measures too.
 function phase(name, start) {
@@ -75,13 +103,20 @@ const state = {
   labels: [], // the task's labels in the order shown, each with its current verdict
   selected: 0,
   undo: [],
-  busy: false, // submitting, skipping or loading: keys that change the image wait
+  busy: false, // skipping or loading: keys that change the image wait
   lost: false, // the lease on the image on screen is gone (409), or the session ended
+  loggedOut: false,
   heldReviewId: null, // the draft this page holds a lease on (renewed while the page is open)
+  heldFile: "", // its file name, for the lease warning
   // The expert's submitted reviews in this set, newest first, for "back" (b).
   past: JSON.parse(byId("previous-reviews").textContent),
   pastPosition: -1, // the index in `past` of the review on screen; -1 for the queue's image
   flags: { reasons: [], note: "" },
+  lostFile: "", // the image whose lease was lost, for the message when nothing is left
+  failedSubmit: null, // {id, fileName, verdicts} of a submit that failed after the page moved on
+  submitting: Promise.resolve(true), // the latest submit in the save queue
+  detailsOpen: false, // narrow screens: the selected label's details unfolded in its row
+  messageKind: "",
 };
 
 // The version of each review as the server last answered it; every change sends it.
@@ -91,21 +126,47 @@ function noteVersion(reviewId, answer) {
   if (typeof answer?.version === "number") versions.set(reviewId, answer.version);
 }
 
+function readOnly() {
+  return Boolean(state.task?.frozen_by);
+}
+
 // ---- status line -------------------------------------------------------------------------
 
-function setStatus(kind, text) {
+// The status line says what the save queue is doing, unless it says something the expert must
+// read about the image on screen (a notice: a submit refused for a label without a verdict, a key
+// that did nothing, an error). The queue's progress ("Saving…", "Submitted …", "All changes
+// saved") then does not replace it, even when it comes from a change made before (the previous
+// image's submit, sent in the background): it stays until the expert changes something or
+// another image is shown.
+const status = { notice: false };
+
+function setStatus(kind, text, { notice = kind === "error" } = {}) {
+  status.notice = notice;
   el.status.dataset.state = kind;
   el.status.textContent = text;
 }
 
+// The save queue's progress: shown unless a notice is.
+function progress(kind, text) {
+  if (!status.notice) setStatus(kind, text, { notice: false });
+}
+
+// A notice: nothing changed (a refused key), or what the expert must know to go on.
 function announce(text) {
-  setStatus("info", text);
+  setStatus("info", text, { notice: true });
+}
+
+// What a change just made did; the queue's progress on it follows.
+function announceChange(text) {
+  setStatus("info", text, { notice: false });
 }
 
 // ---- the save queue ----------------------------------------------------------------------
 
+// Each change is an op {reviewId, run(version), key?, savingText?, savedText?, done?(answer),
+// failed?(error)}; ops with the same key replace one another while queued (typed text).
 const saver = (() => {
-  const queue = []; // {key, reviewId, run}; the head is in flight while `running`
+  const queue = []; // the head is in flight while `running`
   let running = false;
   let waiting = [];
 
@@ -115,52 +176,76 @@ const saver = (() => {
     waiting = [];
   }
 
+  // Drop the queued changes of one review (all when `reviewId` is null), not the one in flight:
+  // the server refused one they were based on.
+  function drop(reviewId, error) {
+    for (let at = queue.length - 1; at >= 0; at -= 1) {
+      const op = queue[at];
+      if (op.inFlight || (reviewId !== null && op.reviewId !== reviewId)) continue;
+      queue.splice(at, 1);
+      op.failed?.(error);
+    }
+  }
+
   async function pump() {
     if (running) return;
     running = true;
-    while (queue.length && !state.lost) {
+    while (queue.length && !state.loggedOut) {
       const op = queue[0];
       op.inFlight = true;
-      setStatus("saving", "Saving…");
+      progress("saving", op.savingText ?? "Saving…");
       try {
-        noteVersion(op.reviewId, await op.run(versions.get(op.reviewId)));
+        const answer = await op.run(versions.get(op.reviewId));
+        noteVersion(op.reviewId, answer);
         queue.shift();
-        // An error the page showed while this save was in flight (a submit refused for a label
-        // without a verdict) stays. Text still being typed is not saved yet: the status must
-        // not claim it is.
-        if (el.status.dataset.state === "error") continue;
-        if (!queue.length && !textTimers.size) setStatus("saved", "All changes saved");
-        else if (!queue.length) setStatus("editing", "Editing…");
+        op.done?.(answer);
+        // A notice the page showed while this save was in flight (a submit refused for a label
+        // without a verdict) stays (see progress()). Text still being typed is not saved yet:
+        // the status must not claim it is.
+        if (!queue.length && !textTimers.size) {
+          progress("saved", op.savedText ?? "All changes saved");
+        }
+        else if (!queue.length) progress("editing", "Editing…");
       } catch (error) {
         op.inFlight = false;
+        const onScreen = Boolean(state.task) && op.reviewId === state.task.id;
         if (!(error instanceof ApiError)) {
           queue.shift();
+          op.failed?.(error);
           setStatus("error", `Not saved: ${error.message}`);
           continue;
         }
         if (error.isLoggedOut) {
-          queue.length = 0;
+          queue.shift();
+          op.failed?.(error);
+          drop(null, error);
           loggedOut();
           break;
         }
         if (error.isStale) {
           // Changed in another tab: the changes queued after this one were based on the same
           // old state, so they go too; the page shows what is stored.
-          queue.length = 0;
-          if (state.task && op.reviewId === state.task.id) await reloadChanged();
+          queue.shift();
+          op.failed?.(error);
+          drop(op.reviewId, error);
+          if (onScreen) await reloadChanged();
           continue;
         }
-        if (error.isConflict) {
-          queue.length = 0;
-          if (state.task && op.reviewId === state.task.id) loseLease(error.detail);
-          break;
+        if (error.isConflict || (error.status === 404 && onScreen)) {
+          // The lease is gone (or the review, handed back from another tab).
+          queue.shift();
+          op.failed?.(error);
+          drop(op.reviewId, error);
+          const detail = error.status === 404 ? "This image is no longer yours." : error.detail;
+          if (onScreen) loseLease(detail);
+          continue;
         }
         // Offline: keep trying for as long as it takes. A server error: a few times only
         // (static/js/api.js decides).
         op.failures = (op.failures ?? 0) + 1;
         const delay = retryDelay(error, op.failures);
         if (delay !== null) {
-          setStatus("error", `Not saved yet: ${error.detail} Trying again…`);
+          setStatus("error", `Not saved yet: ${error.detail} Trying again…`, { notice: false });
           await wait(delay);
           continue;
         }
@@ -168,7 +253,8 @@ const saver = (() => {
         // what is stored.
         queue.shift();
         setStatus("error", `Not saved: ${error.detail}`);
-        if (state.task && op.reviewId === state.task.id) await reload();
+        op.failed?.(error);
+        if (onScreen) await reload();
       }
     }
     running = false;
@@ -194,13 +280,13 @@ const saver = (() => {
     get pending() {
       return queue.length > 0;
     },
-    clear() {
-      queue.splice(running ? 1 : 0);
-    },
+    drop,
   };
 })();
 
+// A change the expert made on the image on screen: a notice shown before gave way to it.
 function save(op) {
+  if (status.notice) setStatus("saving", "Saving…", { notice: false });
   saver.push({ reviewId: state.task.id, ...op });
 }
 
@@ -246,6 +332,12 @@ function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
+function clockTime(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+// One compact row: key, name, badges, votes, verdict buttons. The rest of what is known about
+// the label shows in the details panel while it is selected.
 function labelElement(label, position) {
   const item = el.template.content.firstElementChild.cloneNode(true);
   item.dataset.label = label.label;
@@ -253,62 +345,16 @@ function labelElement(label, position) {
   const name = item.querySelector(".label-name");
   name.textContent = label.name;
   name.href = urlFor(app.dataset.classUrl, label.label);
-  name.title = "The class page, in a new tab";
+  name.title = `${label.wnid} · class ${label.label}: the class page, in a new tab`;
   item.querySelector(".original-badge").hidden = !label.is_original;
   item.querySelector(".added-badge").hidden = !label.added;
-  item.querySelector(".label-wnid").textContent = `${label.wnid} · class ${label.label}`;
-  const synonyms = (label.names ?? []).slice(1);
-  item.querySelector(".label-synonyms").textContent = synonyms.length
-    ? `also: ${synonyms.join(", ")}`
-    : "";
-  item.querySelector(".label-gloss").textContent = label.gloss ?? "";
-
-  const examples = item.querySelector(".examples");
-  for (const example of label.examples ?? []) {
-    const entry = document.createElement("li");
-    const link = document.createElement("a");
-    link.href = urlFor(app.dataset.imageUrl, example.number);
-    link.target = "_blank";
-    link.rel = "noopener";
-    const picture = document.createElement("img");
-    picture.src = example.thumbnail;
-    picture.alt = `Example of ${label.name}: image ${example.number}`;
-    picture.loading = "lazy";
-    picture.decoding = "async";
-    link.append(picture);
-    entry.append(link);
-    examples.append(entry);
-  }
-  examples.hidden = !examples.children.length;
-
-  const similar = item.querySelector(".similar-classes");
-  for (const other of label.similar ?? []) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "chip";
-    button.dataset.addClass = other.label;
-    button.dataset.wnid = other.wnid;
-    button.dataset.name = other.name;
-    button.textContent = `+ ${other.name}`;
-    button.title = `${other.wnid}: add ${other.name} as a label`;
-    button.setAttribute("aria-label", `Add ${other.name} (${other.wnid}) as a label`);
-    similar.append(" ", button);
-  }
-  similar.hidden = !(label.similar ?? []).length;
-
-  const models = item.querySelector(".label-models");
-  const proposers = label.proposed_by ?? [];
-  models.querySelector("summary").textContent = `${plural(proposers.length, "model")} proposed it`;
-  models.querySelector(".models").textContent = proposers.join(", ");
-  models.hidden = !proposers.length;
-
-  item.querySelector(".votes").textContent = label.added
-    ? "no model proposed it"
-    : `${plural(label.top1_votes, "vote")} · ${label.top5_votes} in top 5`;
+  const votes = item.querySelector(".votes");
+  votes.textContent = label.added ? "" : plural(label.top1_votes, "vote");
+  votes.title = label.added
+    ? ""
+    : `${plural(label.top1_votes, "model")} rank it first; ${label.top5_votes} have it in their top 5`;
+  item.querySelector(".details-toggle").setAttribute("aria-label", `About ${label.name}`);
   item.querySelector(".verdict-buttons").setAttribute("aria-label", `Verdict on ${label.name}`);
-  const remove = item.querySelector(".remove-label");
-  remove.hidden = !label.added;
-  remove.setAttribute("aria-label", `Remove ${label.name}`);
   paintVerdict(item, label);
   return item;
 }
@@ -317,6 +363,7 @@ function paintVerdict(item, label) {
   item.dataset.verdict = label.verdict || "none";
   for (const button of item.querySelectorAll("button[data-verdict]")) {
     button.setAttribute("aria-pressed", String(button.dataset.verdict === label.verdict));
+    button.disabled = readOnly();
   }
   const unsaved = item.querySelector(".unsaved");
   unsaved.hidden = !label.unsaved;
@@ -332,22 +379,113 @@ function itemOf(label) {
 function renderLabels() {
   el.labels.replaceChildren(...state.labels.map(labelElement));
   updateCounts();
+  placeDetails();
+}
+
+// The selected label's details: gloss, synonyms, votes, example pictures, similar classes to
+// add with one click, the models that proposed it.
+function renderDetails() {
+  const label = state.labels[state.selected];
+  if (!label) return;
+  el.detailsName.textContent = label.name;
+  el.detailsWnid.textContent = `${label.wnid} · class ${label.label}`;
+  const synonyms = (label.names ?? []).slice(1);
+  el.detailsSynonyms.textContent = synonyms.length ? `also: ${synonyms.join(", ")}` : "";
+  el.detailsSynonyms.hidden = !synonyms.length;
+  el.detailsGloss.textContent = label.gloss ?? "";
+  el.detailsGloss.hidden = !label.gloss;
+  el.detailsVotes.textContent = label.added
+    ? "You added this class: no model proposed it."
+    : `${plural(label.top1_votes, "model")} rank it first; ${label.top5_votes} have it in their top 5.`;
+
+  const examples = (label.examples ?? []).map((example) => {
+    const entry = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = urlFor(app.dataset.imageUrl, example.number);
+    link.target = "_blank";
+    link.rel = "noopener";
+    const picture = document.createElement("img");
+    picture.src = example.thumbnail;
+    picture.alt = `Example of ${label.name}: image ${example.number}`;
+    picture.decoding = "async";
+    link.append(picture);
+    entry.append(link);
+    return entry;
+  });
+  el.detailsExamples.replaceChildren(...examples);
+  el.detailsExamples.hidden = !examples.length;
+
+  const chips = (label.similar ?? []).map((other) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "chip";
+    button.dataset.addClass = other.label;
+    button.dataset.wnid = other.wnid;
+    button.dataset.name = other.name;
+    button.textContent = `+ ${other.name}`;
+    button.title = `${other.wnid}: add ${other.name} as a label`;
+    button.setAttribute("aria-label", `Add ${other.name} (${other.wnid}) as a label`);
+    return button;
+  });
+  el.detailsSimilar.replaceChildren(el.detailsSimilar.firstElementChild, ...chips);
+  el.detailsSimilar.hidden = !chips.length || readOnly();
+
+  const proposers = label.proposed_by ?? [];
+  el.detailsModels.querySelector("summary").textContent =
+    `${plural(proposers.length, "model")} proposed it`;
+  el.detailsModels.querySelector(".models").textContent = proposers.join(", ");
+  el.detailsModels.hidden = !proposers.length;
+  el.removeLabel.hidden = !label.added || readOnly();
+  el.removeLabel.setAttribute("aria-label", `Remove ${label.name}`);
+  updateChips();
+}
+
+// Wide screens: the details beside the picture, always. Narrow ones: in the selected label's
+// row, unfolded by its About button (or m).
+function placeDetails() {
+  const item = el.labels.children[state.selected];
+  const inRow = NARROW.matches && item;
+  const home = inRow ? item : el.detailsHome;
+  if (el.details.parentElement !== home) home.append(el.details);
+  el.details.hidden = !state.labels.length || (inRow && !state.detailsOpen);
+  for (const [position, row] of [...el.labels.children].entries()) {
+    const open = Boolean(inRow) && state.detailsOpen && position === state.selected;
+    row.querySelector(".details-toggle").setAttribute("aria-expanded", String(open));
+  }
+}
+
+NARROW.addEventListener("change", placeDetails);
+
+function updateChips() {
+  const present = new Set(state.labels.map((label) => label.label));
+  for (const chip of el.detailsSimilar.querySelectorAll("[data-add-class]")) {
+    chip.disabled = present.has(Number(chip.dataset.addClass)) || readOnly();
+  }
+}
+
+function updateBack() {
+  // "b" walks back through the expert's submitted reviews of this set: the button says whether
+  // there is one to walk to, whatever is on screen (also "nothing left").
+  el.back.disabled = state.pastPosition + 1 >= state.past.length;
 }
 
 function updateCounts() {
   const judged = state.labels.filter((label) => label.verdict).length;
   el.judgedCount.textContent = `${judged} of ${state.labels.length} judged`;
+  el.labelCount.textContent = state.labels.length ? `(${state.labels.length})` : "";
   el.undo.disabled = !state.undo.length;
-  el.back.disabled = state.pastPosition + 1 >= state.past.length;
+  updateBack();
   const present = new Set(state.labels.map((label) => label.label));
-  el.addOriginal.hidden = !state.task || present.has(state.task.image.original_label);
-  for (const chip of el.labels.querySelectorAll("[data-add-class]")) {
-    chip.disabled = present.has(Number(chip.dataset.addClass));
-  }
+  el.addOriginal.hidden =
+    !state.task || readOnly() || present.has(state.task.image.original_label);
+  updateChips();
 }
 
-function select(index, { focus = true } = {}) {
-  if (!state.labels.length) return;
+function select(index, { focus = true, scroll = true } = {}) {
+  if (!state.labels.length) {
+    placeDetails();
+    return;
+  }
   state.selected = Math.max(0, Math.min(index, state.labels.length - 1));
   for (const [position, item] of [...el.labels.children].entries()) {
     const chosen = position === state.selected;
@@ -355,18 +493,22 @@ function select(index, { focus = true } = {}) {
     if (chosen) item.setAttribute("aria-current", "true");
     else item.removeAttribute("aria-current");
   }
+  renderDetails();
+  placeDetails();
   const item = el.labels.children[state.selected];
   if (focus) item.focus({ preventScroll: true });
-  item.scrollIntoView({ block: "nearest" });
+  if (scroll) item.scrollIntoView({ block: "nearest" });
 }
 
 function describeState(task) {
+  if (task.frozen_by) {
+    return `Read only: release ${task.frozen_by} froze the labels of this image, so your review of it can no longer be revised.`;
+  }
   if (task.status === "submitted") {
     return "You submitted this review. Changes are saved as a revision as you make them; Enter takes you on.";
   }
   if (task.leased_until) {
-    const until = new Date(task.leased_until);
-    return `In progress; this image is kept for you until ${until.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} and longer while this page is open.`;
+    return `In progress: kept for you until ${clockTime(Date.parse(task.leased_until))}, and longer while this page is open.`;
   }
   return "In progress.";
 }
@@ -384,15 +526,28 @@ function taskLabels(task) {
 }
 
 function showTaskState(task) {
+  const frozen = Boolean(task.frozen_by);
   el.reviewState.textContent = describeState(task);
+  el.reviewState.classList.toggle("read-only", frozen);
+  el.task.classList.toggle("read-only", frozen);
   el.skip.disabled = task.status !== "draft";
   el.submitLabel.textContent = task.status === "draft" ? "Submit" : "Save and go on";
+  // A review a release froze is shown as it is: nothing on it can change.
+  el.submit.hidden = el.skip.hidden = el.undo.hidden = frozen;
+  el.goOn.hidden = !frozen;
+  el.searchBox.hidden = frozen;
+  for (const box of el.reasons) box.disabled = frozen;
+  el.note.readOnly = el.comment.readOnly = frozen;
+  for (const button of el.labels.querySelectorAll("button[data-verdict]")) {
+    button.disabled = frozen;
+  }
 }
 
-// Put a task on screen. The picture is decoded first, and everything is swapped in one go, so
-// the previous image stays until the new one can be painted whole.
-async function show(task, { startedAt } = {}) {
-  const showing = performance.now();
+// ---- showing an image --------------------------------------------------------------------
+
+// Everything a task needs on screen, made before it is shown: its picture downloaded and
+// decoded, its label rows built.
+async function prepare(task) {
   const image = task.image;
   const picture = new Image();
   picture.id = "picture";
@@ -403,7 +558,14 @@ async function show(task, { startedAt } = {}) {
     picture.height = image.height;
   }
   picture.src = image.picture_urls.display;
-  // The labels are built while the picture downloads and decodes.
+  // The example pictures of the label selected first, so that they too are at hand.
+  const first = task.labels.find((label) => !label.verdict) ?? task.labels[0];
+  const examples = (first?.examples ?? []).map((example) => {
+    const thumbnail = new Image();
+    thumbnail.src = example.thumbnail;
+    return thumbnail.decode();
+  });
+  // The labels are built while the pictures download and decode.
   const items = task.labels.map(labelElement);
   let decoded = true;
   try {
@@ -411,8 +573,35 @@ async function show(task, { startedAt } = {}) {
   } catch {
     decoded = false;
   }
-  if (startedAt !== undefined) phase("decode", showing);
+  await Promise.allSettled(examples);
+  return { task, picture, items, decoded };
+}
 
+// A change that joins the save queue once the next frame is painted (its request must not
+// delay that frame), or at once if the page is left or moves on before.
+const deferred = new Set();
+
+function pushAfterPaint(op) {
+  deferred.add(op);
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      if (deferred.delete(op)) saver.push(op);
+    }, 0),
+  );
+}
+
+function pushDeferred() {
+  for (const op of deferred) {
+    deferred.delete(op);
+    saver.push(op);
+  }
+}
+
+// Put a prepared task on screen, all at once (the previous image stays until then), at the
+// top of the page.
+function swapIn({ task, picture, items, decoded }, { startedAt } = {}) {
+  const swapping = performance.now();
+  const image = task.image;
   zoomReset();
   el.picture.replaceWith(picture);
   el.picture = picture;
@@ -420,44 +609,130 @@ async function show(task, { startedAt } = {}) {
   if (!decoded) picture.alt = `${image.file_name}: the picture could not be loaded`;
   el.originalLink.href = image.picture_urls.original;
   el.fileName.textContent = image.file_name;
+  el.barFile.textContent = image.file_name;
   document.title = `${image.file_name} · Review · ImageNet label review`;
   el.facts.textContent = image.width ? `${image.width} × ${image.height} px` : "";
   el.standIn.hidden = !image.is_stand_in;
   el.originalName.textContent = image.original_name;
-  el.originalWnid.textContent = `${image.original_wnid} · class ${image.original_label}`;
+  el.originalWnid.textContent = image.original_wnid;
+  el.originalWnid.title = `class ${image.original_label}`;
+  el.originalName.parentElement.title =
+    `Original label: ${image.original_name} (${image.original_wnid}, class ${image.original_label})`;
+
+  state.task = task;
+  status.notice = false; // it was about the image before
+  if (ahead.ready?.task.id === task.id) setAhead(null); // on screen now, by another way
+  state.labels = taskLabels(task);
+  versions.set(task.id, task.version);
+  state.undo = [];
+  state.lost = false;
+  state.detailsOpen = false;
   el.labels.replaceChildren(...items);
   setFlags({ reasons: task.problem_reasons ?? [], note: task.problem_note ?? "" });
   el.comment.value = task.comment ?? "";
   showTaskState(task);
   classSearch.clear();
-
-  state.task = task;
-  state.labels = taskLabels(task);
-  versions.set(task.id, task.version);
-  state.undo = [];
-  state.lost = false;
-  hideMessage();
+  if (task.status === "draft") {
+    state.heldReviewId = task.id;
+    state.heldFile = image.file_name;
+    if (task.leased_until) lease.until = Date.parse(task.leased_until);
+  }
+  // A failed submit's message stays until it is dealt with; any other message goes.
+  if (state.messageKind !== "failed-submit") hideMessage();
   el.task.hidden = false;
   el.task.inert = false;
+  if (window.scrollX || window.scrollY) window.scrollTo(0, 0);
   updateCounts();
   const firstOpen = state.labels.findIndex((label) => !label.verdict);
-  select(firstOpen >= 0 ? firstOpen : 0);
+  select(firstOpen >= 0 ? firstOpen : 0, { scroll: false });
   if (!state.labels.length) el.viewport.focus({ preventScroll: true });
   clockStart(task.id);
-  scheduleRenewal(task);
+  scheduleRenewal();
   if (startedAt !== undefined) {
+    phase("swap", swapping);
     requestAnimationFrame(() => {
       performance.measure(NEXT_IMAGE_MEASURE, { start: startedAt, end: performance.now() });
     });
   }
 }
 
+async function show(task, options) {
+  swapIn(await prepare(task), options);
+}
+
+// ---- the next image, claimed ahead -------------------------------------------------------
+
+const ahead = {
+  ready: null, // {task, picture, items, decoded}: the next image, on hold for this page
+  chain: Promise.resolve(), // one claim ahead at a time
+};
+
+function setAhead(ready) {
+  ahead.ready = ready;
+  app.dataset.nextReady = String(Boolean(ready));
+}
+
+function takeAhead() {
+  const ready = ahead.ready;
+  setAhead(null);
+  return ready;
+}
+
+// Only for the queue's image in progress: a revision, a frozen review or a lost lease goes on
+// through a plain claim.
+function wantsAhead() {
+  return (
+    Boolean(state.task) &&
+    state.task.status === "draft" &&
+    state.pastPosition === -1 &&
+    !state.lost &&
+    !ahead.ready
+  );
+}
+
+function prefetchAhead() {
+  ahead.chain = ahead.chain.then(claimAhead, claimAhead);
+}
+
+async function claimAhead() {
+  // After the submit before it: until then the server holds that image too.
+  await state.submitting;
+  if (!wantsAhead()) return;
+  try {
+    const claiming = performance.now();
+    const task = await api.post(`review-sets/${reviewSetId}/claim/`, { ahead: true });
+    phase("claim", claiming);
+    // Nothing more; or the image on screen (the server's second held image, after a submit
+    // that failed): then the queue hands out the rest after this one.
+    if (!task || task.id === state.task?.id) return;
+    const decoding = performance.now();
+    const ready = await prepare(task);
+    phase("decode", decoding);
+    if (task.id === state.task?.id || !wantsAhead()) return;
+    setAhead(ready);
+  } catch {
+    // The next image is claimed the ordinary way when it is wanted.
+  }
+}
+
+// Leaving the page: the image claimed ahead goes back to the queue at once (the request outlives
+// the page); one whose claim is still on the way lapses with its lease.
+function releaseAhead() {
+  const ready = takeAhead();
+  if (ready) api.delete(`reviews/${ready.task.id}/`).catch(() => {});
+}
+
 // ---- messages ----------------------------------------------------------------------------
 
-function showMessage(text, { next = false, retry = false, logIn = false } = {}) {
+function showMessage(text, options = {}) {
+  const { next = false, nextText = "Next image", retry = false } = options;
+  const { logIn = false, reopen = false, kind = "" } = options;
+  state.messageKind = kind;
   el.messageText.textContent = text;
+  el.nextImage.textContent = nextText;
   el.nextImage.hidden = !next;
   el.retry.hidden = !retry;
+  el.reopen.hidden = !reopen;
   el.logIn.hidden = !logIn;
   el.message.hidden = false;
   if (next) el.nextImage.focus();
@@ -466,18 +741,23 @@ function showMessage(text, { next = false, retry = false, logIn = false } = {}) 
 }
 
 function hideMessage() {
+  state.messageKind = "";
   el.message.hidden = true;
 }
 
 function loseLease(detail) {
   state.lost = true;
-  saver.clear();
+  if (state.task) {
+    state.lostFile = state.task.image.file_name;
+    saver.drop(state.task.id);
+    if (state.heldReviewId === state.task.id) state.heldReviewId = null;
+  }
   el.task.inert = true;
+  clearLeaseWarning();
   setStatus("error", "Not saved: the image is no longer yours");
-  showMessage(
-    `${detail} Changes made after that were not saved. Go on with the next image.`,
-    { next: true },
-  );
+  showMessage(`${detail} Changes made after that were not saved. Go on with the next image.`, {
+    next: true,
+  });
 }
 
 // The session ended (logged out in another tab, or expired): nothing more can be saved. The
@@ -485,8 +765,9 @@ function loseLease(detail) {
 // link logs in again and comes back to this review, where the saved work is.
 function loggedOut() {
   state.lost = true;
-  saver.clear();
-  clearTimeout(renewalTimer);
+  state.loggedOut = true;
+  saver.drop(null, new ApiError(401, LOGGED_OUT, "not_authenticated"));
+  clearTimeout(lease.timer);
   el.task.inert = true;
   for (const label of state.labels) {
     const stored = label.saved || "";
@@ -504,15 +785,46 @@ function loggedOut() {
   showMessage(LOGGED_OUT, { logIn: true });
 }
 
-function showNothingLeft() {
+// Nothing to claim: say why, from what the set's progress tells (images other experts hold
+// now, which come back to the queue if their leases lapse), and, after a lost lease, what
+// became of that image.
+async function showNothingLeft() {
+  const lostFile = state.lostFile;
+  state.lostFile = "";
   state.task = null;
+  state.labels = [];
+  state.heldReviewId = null;
   el.task.hidden = true;
   el.fileName.textContent = "Nothing left to review";
+  el.reviewState.textContent = "";
   document.title = "Nothing left · Review · ImageNet label review";
   setStatus("idle", "");
-  showMessage(
-    "There is no image left for you in this review set: you reviewed every image that still needs a review. Thank you!",
-  );
+  clearLeaseWarning();
+  updateBack();
+  const progress = await api.get(`review-sets/${reviewSetId}/progress/`).catch(() => null);
+  const others = progress?.held_by_others ?? 0;
+  const text = [];
+  if (lostFile) {
+    text.push(
+      `${lostFile} is no longer yours: your lease on it lapsed and another expert took it, so it does not count as one of your reviews.`,
+    );
+  }
+  const back = state.past.length
+    ? ` ${others ? "Meanwhile, " : "To change one of your reviews, "}Previous image (b) takes you back to them.`
+    : "";
+  if (others) {
+    text.push(
+      `No ${lostFile ? "other " : ""}image of this set is free for you right now: ${plural(others, "image")} you have not reviewed ${others === 1 ? "is" : "are"} being reviewed by other experts, and ${others === 1 ? "comes" : "come"} back to you if ${others === 1 ? "that lease lapses" : "their leases lapse"}. Check again in a while.${back}`,
+    );
+    showMessage(text.join(" "), { next: true, nextText: "Check again" });
+  } else {
+    text.push(
+      lostFile
+        ? "There is no other image left for you in this review set: you reviewed every other image that still needs a review."
+        : "There is no image left for you in this review set: you reviewed every image that still needs a review. Thank you!",
+    );
+    showMessage(text.join(" ") + back);
+  }
 }
 
 function failed(error, retry) {
@@ -547,20 +859,24 @@ async function claimNext({ startedAt } = {}) {
   if (startedAt !== undefined) phase("claim", claiming);
   state.pastPosition = -1;
   if (!task) {
-    state.heldReviewId = null;
-    showNothingLeft();
+    releaseAhead();
+    await showNothingLeft();
+  } else if (ahead.ready?.task.id === task.id) {
+    swapIn(takeAhead(), { startedAt }); // the one claimed ahead, ready
   } else {
-    state.heldReviewId = task.id;
     await show(task, { startedAt });
   }
   history.replaceState(null, "", app.dataset.queueUrl);
+  prefetchAhead();
 }
 
 async function open(reviewId) {
   const task = await api.get(`reviews/${reviewId}/`);
   if (task.status === "draft") {
-    state.heldReviewId = task.id;
     const renewed = await api.post(`reviews/${task.id}/renew/`).catch((error) => error);
+    if (!(renewed instanceof ApiError) && renewed?.leased_until) {
+      task.leased_until = renewed.leased_until;
+    }
     await show(task);
     if (renewed instanceof ApiError) failed(renewed);
   } else {
@@ -569,6 +885,7 @@ async function open(reviewId) {
   state.pastPosition = state.past.indexOf(task.id);
   updateCounts();
   history.replaceState(null, "", urlFor(app.dataset.reopenUrl, task.id));
+  prefetchAhead();
 }
 
 // After a refused change: show what the server holds for the review on screen. Returns
@@ -603,31 +920,70 @@ async function reloadChanged() {
 
 // ---- the lease ---------------------------------------------------------------------------
 
-let renewalTimer = null;
+// The page renews the lease on its draft (and on the image claimed ahead) while it is open. A
+// renewal that fails for a reason other than a lost lease (the network, the server) is said
+// at once, with when the lease lapses, and tried again soon; the warning goes when one succeeds.
+const lease = { timer: null, until: null };
+const RENEWAL_RETRY_MS = 30_000;
 
-function scheduleRenewal(task) {
-  clearTimeout(renewalTimer);
-  const leasedUntil = task?.leased_until ? Date.parse(task.leased_until) : null;
-  const left = leasedUntil ? leasedUntil - Date.now() : 30 * 60 * 1000;
-  // A third of what is left, so that a missed renewal or two still leave time; at most 5 min.
-  const delay = Math.max(15_000, Math.min(5 * 60 * 1000, left / 3));
-  renewalTimer = setTimeout(renew, delay);
+function scheduleRenewal(delay) {
+  clearTimeout(lease.timer);
+  if (delay === undefined) {
+    const left = lease.until ? lease.until - Date.now() : 30 * 60 * 1000;
+    // A third of what is left, so that a missed renewal or two still leave time; at most 5 min.
+    delay = Math.max(15_000, Math.min(5 * 60 * 1000, left / 3));
+  }
+  lease.timer = setTimeout(renew, delay);
+}
+
+function clearLeaseWarning() {
+  el.leaseWarning.textContent = "";
+}
+
+function warnLease(error) {
+  const file = state.heldFile || "this image";
+  const why =
+    error.status === 0 ? "the server cannot be reached" : `the server answered ${error.status}`;
+  if (lease.until && lease.until > Date.now()) {
+    el.leaseWarning.textContent = `Your hold on ${file} could not be renewed (${why}). It lapses at ${clockTime(lease.until)} unless a renewal gets through: keep this page open and check your connection; the page keeps trying.`;
+  } else {
+    el.leaseWarning.textContent = `Your hold on ${file} ${lease.until ? `lapsed at ${clockTime(lease.until)}` : "may have lapsed"} and could not be renewed (${why}): another expert may take the image, and then your changes to it are refused. Check your connection; the page keeps trying.`;
+  }
 }
 
 async function renew() {
   const reviewId = state.heldReviewId;
-  if (reviewId === null) return;
+  const aheadId = ahead.ready?.task.id;
+  if (aheadId !== undefined) {
+    api.post(`reviews/${aheadId}/renew/`).catch((error) => {
+      // Gone (lapsed and taken): the next image is claimed the ordinary way.
+      if (error instanceof ApiError && error.isConflict && ahead.ready?.task.id === aheadId) {
+        setAhead(null);
+      }
+    });
+  }
+  if (reviewId === null) {
+    if (aheadId !== undefined) scheduleRenewal();
+    return;
+  }
   try {
-    const lease = await api.post(`reviews/${reviewId}/renew/`);
-    scheduleRenewal(lease);
+    const answer = await api.post(`reviews/${reviewId}/renew/`);
+    if (answer?.leased_until) lease.until = Date.parse(answer.leased_until);
+    clearLeaseWarning();
+    scheduleRenewal();
   } catch (error) {
-    if (error instanceof ApiError && error.isLoggedOut) {
+    if (!(error instanceof ApiError)) {
+      scheduleRenewal(RENEWAL_RETRY_MS);
+    } else if (error.isLoggedOut) {
       loggedOut();
-    } else if (error instanceof ApiError && error.isConflict) {
+    } else if (error.isConflict) {
       state.heldReviewId = null;
+      clearLeaseWarning();
       if (state.task?.id === reviewId) loseLease(error.detail);
     } else {
-      scheduleRenewal(null);
+      warnLease(error);
+      const left = lease.until ? lease.until - Date.now() : RENEWAL_RETRY_MS;
+      scheduleRenewal(Math.max(5_000, Math.min(RENEWAL_RETRY_MS, left / 4)));
     }
   }
 }
@@ -688,7 +1044,7 @@ function judgeRemainingWrong() {
     return;
   }
   setVerdicts(Object.fromEntries(open.map((label) => [label.label, "wrong"])));
-  announce(`${plural(open.length, "label")} marked wrong.`);
+  announceChange(`${plural(open.length, "label")} marked wrong.`);
 }
 
 function addClass(choice, { record = true, restore = null } = {}) {
@@ -730,19 +1086,19 @@ function addClass(choice, { record = true, restore = null } = {}) {
         const item = itemOf(current);
         const fresh = labelElement(current, state.labels.indexOf(current));
         fresh.className = item.className;
-        for (const name of ["aria-current"]) {
-          if (item.hasAttribute(name)) fresh.setAttribute(name, item.getAttribute(name));
-        }
-        const hadFocus = item.contains(document.activeElement);
+        if (item.hasAttribute("aria-current")) fresh.setAttribute("aria-current", "true");
+        const hadFocus = item === document.activeElement;
         item.replaceWith(fresh);
         if (hadFocus) fresh.focus({ preventScroll: true });
+        if (state.labels[state.selected] === current) renderDetails();
+        placeDetails();
         updateCounts();
       }
       return created;
     },
   });
   if (restore?.verdict) setVerdicts({ [index]: restore.verdict }, { record: false });
-  if (!restore) announce(`Added ${label.name}: judge it with c, w or u.`);
+  if (!restore) announceChange(`Added ${label.name}: judge it with c, w or u.`);
 }
 
 function removeLabel(position, { record = true } = {}) {
@@ -763,7 +1119,7 @@ function removeLabel(position, { record = true } = {}) {
         `reviews/${reviewId}/labels/${label.label}/${version === undefined ? "" : `?version=${version}`}`,
       ),
   });
-  announce(`Removed ${label.name}.`);
+  announceChange(`Removed ${label.name}.`);
 }
 
 function readFlags() {
@@ -828,18 +1184,18 @@ function undo() {
     setVerdicts(action.before, { record: false });
     const first = state.labels.findIndex((label) => String(label.label) in action.before);
     if (first >= 0) select(first);
-    announce("Undone: the verdict is back as it was.");
+    announceChange("Undone: the verdict is back as it was.");
   } else if (action.type === "add") {
     const position = state.labels.findIndex((label) => label.label === action.label);
     if (position >= 0) removeLabel(position, { record: false });
-    announce("Undone: the added class is removed.");
+    announceChange("Undone: the added class is removed.");
   } else if (action.type === "remove") {
     addClass({ index: action.label.label }, { record: false, restore: action.label });
-    announce(`Undone: ${action.label.name} is back.`);
+    announceChange(`Undone: ${action.label.name} is back.`);
   } else if (action.type === "flags") {
     for (const box of el.reasons) box.checked = action.before.includes(box.value);
     saveFlags({ record: false });
-    announce("Undone: the flags are back as they were.");
+    announceChange("Undone: the flags are back as they were.");
   }
   updateCounts();
 }
@@ -847,13 +1203,79 @@ function undo() {
 // ---- moving between images ---------------------------------------------------------------
 
 async function leaving() {
+  pushDeferred();
   flushText();
   await saver.idle();
   return !state.lost;
 }
 
+// The submit joins the save queue, behind the changes before it, with every verdict on screen
+// (saved again in the same transaction: none can be lost on the way). Resolves whether it was
+// stored. When it fails after the page moved on, the page says so and offers the image again.
+function queueSubmit(task, seconds, verdicts, { later = false } = {}) {
+  const file = task.image.file_name;
+  return new Promise((resolve) => {
+    const push = (op) => (later ? pushAfterPaint(op) : saver.push(op));
+    push({
+      reviewId: task.id,
+      savingText: `Submitting ${file}…`,
+      savedText: task.status === "draft" ? `Submitted ${file}` : `Saved ${file}`,
+      run: async (version) => {
+        const submitting = performance.now();
+        const done = await api.post(`reviews/${task.id}/submit/`, {
+          seconds_spent: seconds,
+          verdicts,
+          version,
+        });
+        phase("submit", submitting);
+        return done;
+      },
+      done: () => resolve(true),
+      failed: (error) => {
+        resolve(false);
+        submitFailed(task, verdicts, error);
+      },
+    });
+  });
+}
+
+async function submitFailed(task, verdicts, error) {
+  if (task.status === "draft") state.past = state.past.filter((id) => id !== task.id);
+  updateBack();
+  // On screen, the queue has shown what happened (a lost lease, a reload).
+  if (state.task?.id === task.id || state.loggedOut) return;
+  if (error instanceof ApiError && error.isStale) {
+    // Perhaps this very submit, sent again after its answer was lost: ask what is stored.
+    const stored = await api.get(`reviews/${task.id}/`).catch(() => null);
+    if (stored?.status === "submitted") {
+      if (task.status === "draft") state.past = [task.id, ...state.past];
+      updateBack();
+      return;
+    }
+  }
+  const file = task.image.file_name;
+  const detail = error instanceof ApiError ? error.detail : String(error);
+  setStatus("error", `Not submitted: ${file}`);
+  if (error instanceof ApiError && error.isConflict && !error.isStale) {
+    showMessage(
+      `${file} was not submitted: ${detail} The verdicts saved before are kept in your draft, but the image is another expert's now.`,
+      { kind: "failed-submit" },
+    );
+    return;
+  }
+  state.failedSubmit = { id: task.id, fileName: file, verdicts };
+  showMessage(
+    `${file} was not submitted: ${detail} Your verdicts on it are kept on this page: open it again to submit it.`,
+    { reopen: true, kind: "failed-submit" },
+  );
+}
+
 async function submit(startedAt) {
   if (state.busy || !state.task || state.lost) return;
+  if (readOnly()) {
+    nextImage();
+    return;
+  }
   const missing = state.labels.findIndex((label) => !label.verdict);
   if (missing >= 0) {
     select(missing);
@@ -863,36 +1285,42 @@ async function submit(startedAt) {
     );
     return;
   }
+  flushText();
+  const task = state.task;
+  const verdicts = Object.fromEntries(state.labels.map((label) => [label.label, label.verdict]));
+  const swap =
+    task.status === "draft" &&
+    state.pastPosition === -1 &&
+    Boolean(ahead.ready) &&
+    ahead.ready.task.id !== task.id;
+  // When the next image is swapped in, the submit request waits for that frame to be painted.
+  const submitted = queueSubmit(task, takeSeconds(task.id), verdicts, { later: swap });
+  state.submitting = submitted;
+  if (task.status === "draft") state.past = [task.id, ...state.past.filter((id) => id !== task.id)];
+  if (state.heldReviewId === task.id) state.heldReviewId = null;
+  // The next image is ready: swap it in now; the submit goes on in the background.
+  if (swap) {
+    swapIn(takeAhead(), { startedAt });
+    history.replaceState(null, "", app.dataset.queueUrl);
+    prefetchAhead();
+    return;
+  }
+  // A revision, or nothing ready: the next image after the submit is stored.
   state.busy = true;
   el.submit.disabled = true;
-  setStatus("saving", "Submitting…");
-  const task = state.task;
   try {
-    if (!(await leaving())) return;
-    const seconds = takeSeconds(task.id);
-    const submitting = performance.now();
-    const done = await api.post(`reviews/${task.id}/submit/`, {
-      seconds_spent: seconds,
-      version: versions.get(task.id),
-    });
-    noteVersion(task.id, done);
-    phase("submit", submitting);
-    if (task.status === "draft") {
-      state.past = [task.id, ...state.past.filter((id) => id !== task.id)];
-      if (state.heldReviewId === task.id) state.heldReviewId = null;
-    }
+    if (!(await submitted)) return;
     await claimNext({ startedAt });
-    if (state.task) setStatus("saved", `Submitted ${task.image.file_name}`);
   } catch (error) {
-    failed(error, () => submit());
+    failed(error, () => nextImage());
   } finally {
-    state.busy = false;
     el.submit.disabled = false;
+    notBusy();
   }
 }
 
 async function skip() {
-  if (state.busy || !state.task || state.lost) return;
+  if (state.busy || !state.task || state.lost || readOnly()) return;
   if (state.task.status !== "draft") {
     announce("A submitted review cannot be skipped: press Enter to go on.");
     return;
@@ -906,12 +1334,18 @@ async function skip() {
       await api.post(`reviews/${task.id}/skip/`, { version: versions.get(task.id) }),
     );
     if (state.heldReviewId === task.id) state.heldReviewId = null;
-    await claimNext();
-    if (state.task) setStatus("saved", `Skipped ${task.image.file_name}`);
+    if (state.pastPosition === -1 && ahead.ready) {
+      swapIn(takeAhead());
+      history.replaceState(null, "", app.dataset.queueUrl);
+      prefetchAhead();
+    } else {
+      await claimNext();
+    }
+    if (state.task) setStatus("saved", `Skipped ${task.image.file_name}`, { notice: false });
   } catch (error) {
     failed(error, () => skip());
   } finally {
-    state.busy = false;
+    notBusy();
   }
 }
 
@@ -929,11 +1363,11 @@ async function back() {
     await open(state.past[position]);
     state.pastPosition = position;
     updateCounts();
-    announce(`Back to ${state.task.image.file_name}: change it, then Enter to go on.`);
+    announceChange(`Back to ${state.task.image.file_name}: change it, then Enter to go on.`);
   } catch (error) {
     failed(error);
   } finally {
-    state.busy = false;
+    notBusy();
   }
 }
 
@@ -942,11 +1376,38 @@ async function nextImage() {
   state.busy = true;
   hideMessage();
   try {
+    if (state.task && !state.lost && !(await leaving())) return;
     await claimNext();
   } catch (error) {
     failed(error, () => nextImage());
   } finally {
-    state.busy = false;
+    notBusy();
+  }
+}
+
+// A submit failed after the page moved on: back to that image, with the verdicts the page had.
+async function reopenFailed() {
+  const failedSubmit = state.failedSubmit;
+  if (!failedSubmit || state.busy) return;
+  state.busy = true;
+  hideMessage();
+  try {
+    if (state.task && !state.lost && !(await leaving())) return;
+    clockStop();
+    await open(failedSubmit.id);
+    state.failedSubmit = null;
+    if (state.lost) return;
+    const missing = {};
+    for (const label of state.labels) {
+      const wanted = failedSubmit.verdicts[label.label];
+      if (wanted && label.verdict !== wanted) missing[label.label] = wanted;
+    }
+    setVerdicts(missing, { record: false });
+    announceChange(`Back to ${failedSubmit.fileName}: press Enter to submit it again.`);
+  } catch (error) {
+    failed(error);
+  } finally {
+    notBusy();
   }
 }
 
@@ -1023,7 +1484,9 @@ function zoomBy(factor) {
   applyZoom(focus);
 }
 
-// Drag to pan; a click without a drag zooms in at that point, or back out.
+// Drag to pan; a click without a drag zooms in at that point, or back out. On a touch screen
+// the page scrolls over the picture until it is zoomed (CSS touch-action): a scroll that
+// starts on it is cancelled here, not taken for a click.
 const drag = { id: null, x: 0, y: 0, left: 0, top: 0, moved: false };
 
 el.viewport.addEventListener("pointerdown", (event) => {
@@ -1049,6 +1512,11 @@ el.viewport.addEventListener("pointermove", (event) => {
     el.viewport.scrollLeft = drag.left - dx;
     el.viewport.scrollTop = drag.top - dy;
   }
+});
+
+el.viewport.addEventListener("pointercancel", () => {
+  drag.id = null;
+  el.viewport.classList.remove("panning");
 });
 
 el.viewport.addEventListener("pointerup", (event) => {
@@ -1088,28 +1556,41 @@ const classSearch = createClassSearch({
 // ---- pointer input on the labels, flags and buttons ----------------------------------------
 
 el.labels.addEventListener("click", (event) => {
+  // The details panel sits in the selected row on narrow screens: its own handler below.
+  if (event.target.closest("#label-details")) return;
   const item = event.target.closest("li.label");
   if (!item || state.busy) return;
   const position = [...el.labels.children].indexOf(item);
   const verdictButton = event.target.closest("button[data-verdict]");
-  const chip = event.target.closest("[data-add-class]");
+  const toggle = event.target.closest(".details-toggle");
   if (verdictButton) {
+    if (readOnly()) return;
     select(position, { focus: false });
     const label = state.labels[position];
     const value = verdictButton.dataset.verdict;
     setVerdicts({ [label.label]: label.verdict === value ? "" : value });
     // Focus leaves the button so that Enter submits rather than pressing it again.
     item.focus({ preventScroll: true });
-  } else if (chip) {
+  } else if (toggle) {
+    const open = !(position === state.selected && state.detailsOpen);
+    state.detailsOpen = open;
+    select(position, { focus: false });
+    toggle.focus({ preventScroll: true });
+  } else if (!event.target.closest("a, button")) {
+    select(position);
+  }
+});
+
+el.details.addEventListener("click", (event) => {
+  const chip = event.target.closest("[data-add-class]");
+  if (chip && !readOnly()) {
     addClass({
       index: Number(chip.dataset.addClass),
       wnid: chip.dataset.wnid,
       name: chip.dataset.name,
     });
-  } else if (event.target.closest(".remove-label")) {
-    removeLabel(position);
-  } else if (!event.target.closest("a, summary, button")) {
-    select(position);
+  } else if (event.target.closest("#remove-label") && !readOnly()) {
+    removeLabel(state.selected);
   }
 });
 
@@ -1119,10 +1600,12 @@ el.comment.addEventListener("input", () => textChanged(el.comment, saveComment))
 for (const field of [el.note, el.comment]) field.addEventListener("blur", flushText);
 
 el.submit.addEventListener("click", (event) => submit(event.timeStamp));
+el.goOn.addEventListener("click", () => nextImage());
 el.skip.addEventListener("click", () => skip());
 el.undo.addEventListener("click", () => undo());
 el.back.addEventListener("click", () => back());
 el.nextImage.addEventListener("click", () => nextImage());
+el.reopen.addEventListener("click", () => reopenFailed());
 el.helpButton.addEventListener("click", () => el.help.showModal());
 el.addOriginal.addEventListener("click", () => {
   const image = state.task.image;
@@ -1132,7 +1615,9 @@ el.addOriginal.addEventListener("click", () => {
 // ---- the keyboard ------------------------------------------------------------------------
 
 function isTyping(target) {
-  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) {
+    return !target.readOnly;
+  }
   if (target instanceof HTMLInputElement) {
     return !["checkbox", "radio", "button", "submit", "reset"].includes(target.type);
   }
@@ -1159,7 +1644,8 @@ function onKeyDown(event) {
   if (event.ctrlKey || event.metaKey) {
     if (event.key.toLowerCase() === "z" && !event.shiftKey) {
       event.preventDefault();
-      if (state.task && !state.lost) undo();
+      if (state.busy) announce("Not undone: the page is moving to another image.");
+      else if (state.task && !state.lost && !readOnly()) undo();
     }
     return;
   }
@@ -1176,17 +1662,26 @@ function onKeyDown(event) {
     event.preventDefault();
     return;
   }
-  if (key === "b" && !state.busy) {
+  // While the next image loads, keys would act on the one being left: they wait for the next.
+  if (state.busy) {
+    if (holdKey(event, key)) event.preventDefault();
+    return;
+  }
+  if (key === "b") {
     event.preventDefault();
     back(); // also from the "nothing left" screen or after a lost lease
     return;
   }
-  // While the next image loads, keys would act on the one being left: they wait.
-  if (!state.task || state.lost || state.busy) return;
+  if (!state.task || state.lost) return;
   // On the zoomed picture the arrow keys pan (the browser scrolls it).
   const panning = target === el.viewport && zoom.on && event.key.startsWith("Arrow");
   if (panning) return;
   const native = target.closest?.("button, a, summary, dialog");
+  if (readOnly() && (CHANGE_KEYS.has(key) || (key === "w" && event.shiftKey))) {
+    event.preventDefault();
+    announce(`Read only: release ${state.task.frozen_by} froze this image. Enter goes on.`);
+    return;
+  }
 
   let handled = true;
   if (/^[1-9]$/.test(key)) {
@@ -1204,11 +1699,16 @@ function onKeyDown(event) {
     const label = state.labels[state.selected];
     if (label) setVerdicts({ [label.label]: "" });
   } else if (key === "m") {
-    const details = el.labels.children[state.selected]?.querySelector(".label-models");
-    if (details && !details.hidden) details.open = !details.open;
+    if (NARROW.matches) {
+      state.detailsOpen = !state.detailsOpen;
+      placeDetails();
+    }
+    if (!el.detailsModels.hidden) el.detailsModels.open = !el.detailsModels.open;
   } else if (key === "/") {
-    el.search.focus();
-    el.search.select();
+    if (!readOnly()) {
+      el.search.focus();
+      el.search.select();
+    }
   } else if (key === "Delete") {
     removeLabel(state.selected);
   } else if (key === "f") {
@@ -1236,10 +1736,85 @@ function onKeyDown(event) {
 
 document.addEventListener("keydown", onKeyDown);
 
-// Changes typed just before the page closes are still sent (the requests use keepalive).
-window.addEventListener("pagehide", flushText);
+// Keys pressed while the page moves to another image (a submit, skip or claim on the way, when
+// the next image was not ready): none is lost. The ones that work on an image (select, judge,
+// zoom, undo…) are applied, in order, to the image shown next, as soon as it is: the expert who
+// presses Enter and goes on typing means the next image, and sees at once what they did (and
+// can undo it). The ones that move on (Enter, s, b) are not: they would submit, skip or leave an
+// image the expert has not seen yet, which cannot be taken back; the status line says so, and
+// stays until the expert changes something.
+const MOVE_KEYS = new Set(["Enter", "s", "b"]);
+const HELD_KEYS = new Set(
+  [..."123456789jkcwuxm/fnz+=-"].concat(["ArrowDown", "ArrowUp", "Delete", "Backspace"]),
+);
+const held = { keys: [], from: null, moves: [] };
+
+// Whether the key is one the page handles (then held, or refused with a reason).
+function holdKey(event, key) {
+  if (!HELD_KEYS.has(key) && !MOVE_KEYS.has(key)) return false;
+  if (!held.keys.length && !held.moves.length) held.from = state.task;
+  if (MOVE_KEYS.has(key)) {
+    held.moves.push(key);
+    announce(`${keyName(key)} was not applied: the next image is still loading.`);
+  } else if (held.keys.length < 50) {
+    held.keys.push({ key: event.key, shiftKey: event.shiftKey });
+  }
+  return true;
+}
+
+function keyName(key) {
+  return key === "Enter" ? "Enter" : `“${key}”`;
+}
+
+// The page is no longer busy: apply the keys held meanwhile to the image now shown.
+function notBusy() {
+  state.busy = false;
+  const { keys, moves, from } = held;
+  held.keys = [];
+  held.moves = [];
+  held.from = null;
+  if (!keys.length && !moves.length) return;
+  const shown = Boolean(state.task) && !state.lost && state.task !== from;
+  if (shown) {
+    for (const { key, shiftKey } of keys) {
+      onKeyDown({
+        key,
+        shiftKey,
+        ctrlKey: false,
+        metaKey: false,
+        altKey: false,
+        repeat: false,
+        timeStamp: performance.now(),
+        target: document.activeElement ?? document.body,
+        preventDefault() {},
+      });
+    }
+  }
+  if (!shown && (status.notice || !keys.length)) return; // what went wrong is said already
+  const ignored = shown ? moves : [...keys.map(({ key }) => key), ...moves];
+  if (!ignored.length) return;
+  const names = [...new Set(ignored.map(keyName))].join(", ");
+  announce(
+    shown
+      ? `${names} pressed while this image was loading: not applied. Look at it, then press it again.`
+      : `${names} not applied: the page did not move to another image.`,
+  );
+}
+
+// Changes typed just before the page closes are still sent (the requests use keepalive), and
+// the image claimed ahead goes back to the queue. Back from the browser's page cache, the page
+// claims one ahead again.
+window.addEventListener("pagehide", () => {
+  pushDeferred();
+  flushText();
+  releaseAhead();
+});
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) prefetchAhead();
+});
 window.addEventListener("beforeunload", (event) => {
-  if (saver.pending || textTimers.size) {
+  if (saver.pending || deferred.size || textTimers.size) {
+    pushDeferred();
     flushText();
     event.preventDefault();
   }
@@ -1256,8 +1831,9 @@ async function start() {
     el.fileName.textContent = "The image could not be loaded";
     failed(error, () => start());
   } finally {
-    state.busy = false;
+    notBusy();
   }
 }
 
+updateBack();
 start();
