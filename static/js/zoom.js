@@ -1,21 +1,29 @@
 // Zoom and pan for one picture in a scrolling viewport, as on the review page: a click zooms to
 // full resolution (the original file) at the point clicked, a second click zooms back out; a
 // drag pans; the page's keys call toggle() and by(). The viewport is focusable, so on it the
-// arrow keys pan (the browser scrolls it). Used by the adjudication page (static/js/reviews/
-// adjudication.js); the class names it sets are styled per page.
+// arrow keys pan (the browser scrolls it). Used by the review page and the adjudication page
+// (static/js/reviews/review.js, adjudication.js); the class names it sets are styled per page.
 
 export const ZOOM_STEP = 1.5;
 
 /**
- * `elements`: {viewport, picture, button, zoomIn, zoomOut, level} (button: the Zoom toggle,
+ * `elements`: {viewport, picture, button, zoomIn, zoomOut, level} (picture: the element, or a
+ * function giving the one on screen; button: the Zoom toggle,
  * aria-pressed; zoomIn/zoomOut: shown while zoomed; level: says how far).
  * `source()`: {original, width, height} of the picture on screen (the original's URL and size
  * in pixels, which may be null), or null while there is none.
  */
-export function createZoom({ viewport, picture, button, zoomIn, zoomOut, level }, source) {
+export function createZoom(
+  { viewport, picture: pictureOf, button, zoomIn, zoomOut, level },
+  source,
+) {
   const zoom = { on: false, scale: 1 };
+  // The picture element, or a function giving the one on screen (the review page swaps in a new
+  // element for each image).
+  const current = typeof pictureOf === "function" ? pictureOf : () => pictureOf;
 
   function naturalSize() {
+    const picture = current();
     const shown = source();
     return {
       width: shown?.width || picture.naturalWidth || 1,
@@ -24,6 +32,7 @@ export function createZoom({ viewport, picture, button, zoomIn, zoomOut, level }
   }
 
   function apply(focus) {
+    const picture = current();
     const { width, height } = naturalSize();
     // Keep the point under `focus` (fractions of the picture) in the middle of the viewport.
     picture.style.width = `${Math.round(width * zoom.scale)}px`;
@@ -44,6 +53,7 @@ export function createZoom({ viewport, picture, button, zoomIn, zoomOut, level }
   function zoomTo(focus = { x: 0.5, y: 0.5 }) {
     const shown = source();
     if (!shown) return;
+    const picture = current();
     const { width } = naturalSize();
     const fitted = picture.clientWidth || width;
     // Full resolution, or twice the fitted size for pictures smaller than the column.
@@ -60,6 +70,7 @@ export function createZoom({ viewport, picture, button, zoomIn, zoomOut, level }
     zoom.on = false;
     zoom.scale = 1;
     viewport.classList.remove("zoomed", "panning");
+    const picture = current();
     picture.style.width = picture.style.height = "";
     button.setAttribute("aria-pressed", "false");
     zoomIn.hidden = zoomOut.hidden = true;
@@ -81,7 +92,9 @@ export function createZoom({ viewport, picture, button, zoomIn, zoomOut, level }
     apply(focus);
   }
 
-  // Drag to pan; a click without a drag zooms in at that point, or back out.
+  // Drag to pan; a click without a drag zooms in at that point, or back out. On a touch screen
+  // the page scrolls over the picture until it is zoomed (CSS touch-action): the browser then
+  // cancels the pointer, which is not taken for a click.
   const drag = { id: null, x: 0, y: 0, left: 0, top: 0, moved: false };
 
   viewport.addEventListener("pointerdown", (event) => {
@@ -117,7 +130,7 @@ export function createZoom({ viewport, picture, button, zoomIn, zoomOut, level }
     if (zoom.on) {
       reset();
     } else {
-      const box = picture.getBoundingClientRect();
+      const box = current().getBoundingClientRect();
       zoomTo({
         x: Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)),
         y: Math.min(1, Math.max(0, (event.clientY - box.top) / box.height)),

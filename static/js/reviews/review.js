@@ -19,6 +19,7 @@
 // "review:next-image". The requests go through the pages' one API client, static/js/api.js.
 
 import { ApiError, createApi, LOGGED_OUT, retryDelay, wait } from "../api.js";
+import { createZoom, ZOOM_STEP } from "../zoom.js";
 import { createClassSearch } from "./class_search.js";
 
 const app = document.getElementById("review-app");
@@ -602,7 +603,7 @@ function pushDeferred() {
 function swapIn({ task, picture, items, decoded }, { startedAt } = {}) {
   const swapping = performance.now();
   const image = task.image;
-  zoomReset();
+  zoom.reset();
   el.picture.replaceWith(picture);
   el.picture = picture;
   el.viewport.classList.toggle("no-picture", !decoded);
@@ -1411,133 +1412,25 @@ async function reopenFailed() {
   }
 }
 
-// ---- zoom and pan ------------------------------------------------------------------------
+// ---- zoom and pan (static/js/zoom.js) ------------------------------------------------------
+// Each image swaps in a new <img> (decoded ahead), so the zoom asks for the one on screen.
 
-const zoom = { on: false, scale: 1 };
-const ZOOM_STEP = 1.5;
-
-function naturalSize() {
-  const image = state.task?.image;
-  return {
-    width: image?.width || el.picture.naturalWidth || 1,
-    height: image?.height || el.picture.naturalHeight || 1,
-  };
-}
-
-function applyZoom(focus) {
-  const { width, height } = naturalSize();
-  const viewport = el.viewport;
-  // Keep the point under `focus` (fractions of the picture) in the middle of the viewport.
-  el.picture.style.width = `${Math.round(width * zoom.scale)}px`;
-  el.picture.style.height = `${Math.round(height * zoom.scale)}px`;
-  viewport.scrollLeft = focus.x * width * zoom.scale - viewport.clientWidth / 2;
-  viewport.scrollTop = focus.y * height * zoom.scale - viewport.clientHeight / 2;
-  el.zoomLevel.textContent = `${Math.round(zoom.scale * 100)} % of full resolution`;
-}
-
-function currentFocus() {
-  const { width, height } = naturalSize();
-  const viewport = el.viewport;
-  return {
-    x: (viewport.scrollLeft + viewport.clientWidth / 2) / (width * zoom.scale),
-    y: (viewport.scrollTop + viewport.clientHeight / 2) / (height * zoom.scale),
-  };
-}
-
-function zoomIn(focus = { x: 0.5, y: 0.5 }) {
-  if (!state.task) return;
-  const { width } = naturalSize();
-  const fitted = el.picture.clientWidth || width;
-  // Full resolution, or twice the fitted size for pictures smaller than the column.
-  zoom.scale = Math.max(1, (2 * fitted) / width);
-  zoom.on = true;
-  const original = state.task.image.picture_urls.original;
-  if (!el.picture.src.endsWith(original)) el.picture.src = original;
-  el.viewport.classList.add("zoomed");
-  el.zoomButton.setAttribute("aria-pressed", "true");
-  el.zoomIn.hidden = el.zoomOut.hidden = false;
-  applyZoom(focus);
-}
-
-function zoomReset() {
-  zoom.on = false;
-  zoom.scale = 1;
-  el.viewport.classList.remove("zoomed");
-  el.picture.style.width = el.picture.style.height = "";
-  el.zoomButton.setAttribute("aria-pressed", "false");
-  el.zoomIn.hidden = el.zoomOut.hidden = true;
-  el.zoomLevel.textContent = "";
-}
-
-function zoomToggle() {
-  if (zoom.on) zoomReset();
-  else zoomIn();
-}
-
-function zoomBy(factor) {
-  if (!zoom.on) {
-    zoomIn();
-    return;
-  }
-  const focus = currentFocus();
-  zoom.scale = Math.max(0.25, Math.min(8, zoom.scale * factor));
-  applyZoom(focus);
-}
-
-// Drag to pan; a click without a drag zooms in at that point, or back out. On a touch screen
-// the page scrolls over the picture until it is zoomed (CSS touch-action): a scroll that
-// starts on it is cancelled here, not taken for a click.
-const drag = { id: null, x: 0, y: 0, left: 0, top: 0, moved: false };
-
-el.viewport.addEventListener("pointerdown", (event) => {
-  if (event.button !== 0) return;
-  Object.assign(drag, {
-    id: event.pointerId,
-    x: event.clientX,
-    y: event.clientY,
-    left: el.viewport.scrollLeft,
-    top: el.viewport.scrollTop,
-    moved: false,
-  });
-  el.viewport.setPointerCapture(event.pointerId);
-});
-
-el.viewport.addEventListener("pointermove", (event) => {
-  if (event.pointerId !== drag.id) return;
-  const dx = event.clientX - drag.x;
-  const dy = event.clientY - drag.y;
-  if (Math.abs(dx) + Math.abs(dy) > 4) drag.moved = true;
-  if (zoom.on && drag.moved) {
-    el.viewport.classList.add("panning");
-    el.viewport.scrollLeft = drag.left - dx;
-    el.viewport.scrollTop = drag.top - dy;
-  }
-});
-
-el.viewport.addEventListener("pointercancel", () => {
-  drag.id = null;
-  el.viewport.classList.remove("panning");
-});
-
-el.viewport.addEventListener("pointerup", (event) => {
-  if (event.pointerId !== drag.id) return;
-  drag.id = null;
-  el.viewport.classList.remove("panning");
-  if (drag.moved) return;
-  if (zoom.on) {
-    zoomReset();
-  } else {
-    const box = el.picture.getBoundingClientRect();
-    zoomIn({
-      x: Math.min(1, Math.max(0, (event.clientX - box.left) / box.width)),
-      y: Math.min(1, Math.max(0, (event.clientY - box.top) / box.height)),
-    });
-  }
-});
-
-el.zoomButton.addEventListener("click", zoomToggle);
-el.zoomIn.addEventListener("click", () => zoomBy(ZOOM_STEP));
-el.zoomOut.addEventListener("click", () => zoomBy(1 / ZOOM_STEP));
+const zoom = createZoom(
+  {
+    viewport: el.viewport,
+    picture: () => el.picture,
+    button: el.zoomButton,
+    zoomIn: el.zoomIn,
+    zoomOut: el.zoomOut,
+    level: el.zoomLevel,
+  },
+  () => {
+    const image = state.task?.image;
+    return image
+      ? { original: image.picture_urls.original, width: image.width, height: image.height }
+      : null;
+  },
+);
 
 // ---- class search (static/js/reviews/class_search.js) -------------------------------------
 
@@ -1716,11 +1609,11 @@ function onKeyDown(event) {
   } else if (key === "n") {
     el.comment.focus();
   } else if (key === "z") {
-    zoomToggle();
+    zoom.toggle();
   } else if (key === "+" || key === "=") {
-    zoomBy(ZOOM_STEP);
+    zoom.by(ZOOM_STEP);
   } else if (key === "-") {
-    zoomBy(1 / ZOOM_STEP);
+    zoom.by(1 / ZOOM_STEP);
   } else if (key === "Enter") {
     if (native) return; // Enter presses the focused button or follows the focused link
     submit(event.timeStamp);
