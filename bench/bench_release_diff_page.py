@@ -36,15 +36,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OUT = ROOT / "bench" / "out"
 LEAD, PASSWORD = "lead", "lead-bench-2026"
 GOAL_SECONDS, GOAL_BYTES = 1.0, 150_000
@@ -146,7 +137,7 @@ def main() -> int:
     options = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
-    from serving import free_port, start_gunicorn, stop_gunicorn
+    from serving import CHROMIUM, CHROMIUM_FLAGS, free_port, start_gunicorn, stop_gunicorn
 
     with tempfile.TemporaryDirectory(prefix="bench-release-diff-") as folder:
         from fullscale import setup_django

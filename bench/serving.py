@@ -1,5 +1,6 @@
 """Shared by the load benchmarks and the fault tests (not a benchmark itself): a scratch
-PostgreSQL database, gunicorn on 127.0.0.1, its workers, and latency percentiles."""
+PostgreSQL database, gunicorn on 127.0.0.1, its workers, latency percentiles, and Debian's
+Chromium with the flags the browser benchmarks launch it with."""
 
 import os
 import signal
@@ -12,6 +13,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def admin_sql(server: str, statement: str) -> None:
