@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "releases",
     "scoring",
     "agreement",
+    "mistakes",
     "demo",
 ]
 

@@ -16,11 +16,22 @@ class ReviewOrder(models.TextChoices):
     DISAGREEMENT = "disagreement", "most model disagreement first"
 
 
+class ReviewKind(models.TextChoices):
+    """What the experts judge in a set: the proposed labels of each image (the label review that
+    releases are made from), or the mistakes that chosen models make on each image under a
+    release's labels (the ``mistakes`` app keeps those judgments). Both share the slots, leases,
+    claims and audit trail; only label reviews count towards consensus."""
+
+    LABELS = "labels", "labels"
+    MISTAKES = "mistakes", "model mistakes"
+
+
 class ReviewSet(models.Model):
     """What a lead asked to be reviewed: a set of images, how many experts review each (the
     overlap) and the order in which they are handed out."""
 
     name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=8, choices=ReviewKind.choices, default=ReviewKind.LABELS)
     description = models.TextField(blank=True)
     overlap = models.PositiveSmallIntegerField(default=2)
     order = models.CharField(
@@ -116,11 +127,12 @@ class ReviewStatus(models.TextChoices):
 
 def latest_submitted_ids() -> models.QuerySet:
     """The ids of the reviews that count: of each expert's submitted reviews of an image (in any
-    review set), the latest submitted. One window over the submitted reviews, read once as an
+    review set of labels), the latest submitted; reviews of model mistakes judge no labels and
+    never count. One window over the submitted reviews, read once as an
     ``IN`` list: a correlated "no later review" test per row was planned, on SQLite, through the
     (expert, status) index, walking every review of the expert for each verdict."""
     return (
-        Review.objects.filter(status=ReviewStatus.SUBMITTED)
+        Review.objects.filter(status=ReviewStatus.SUBMITTED, review_set__kind=ReviewKind.LABELS)
         .annotate(
             place=models.Window(
                 RowNumber(),

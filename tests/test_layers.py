@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("reviews",),
     ("releases",),
     ("scoring", "agreement"),
+    ("mistakes",),
     ("demo",),
     ("config",),
 )

@@ -36,7 +36,7 @@ class ImagenetMCandidate:
         return file_name_of(self.number)
 
 
-def count_still_wrong(
+def still_wrong_top1(
     numbers: np.ndarray,
     accepted_images: np.ndarray,
     accepted_labels: np.ndarray,
@@ -44,14 +44,15 @@ def count_still_wrong(
 ) -> np.ndarray:
     """Pure NumPy. For the images ``numbers`` (ascending), whose accepted (correct or unclear)
     labels are the pairs ``(accepted_images[i], accepted_labels[i])``, and each model's
-    ``(image_numbers ascending, top-1 labels)``: a boolean (models, images) matrix, True where
-    the model's top-1 is not accepted. Missing predictions (absent image, label -1) are False."""
+    ``(image_numbers ascending, top-1 labels)``: an int (models, images) matrix holding the
+    model's top-1 where it is not accepted, else -1. Missing predictions (absent image, label
+    -1) are -1 too."""
     numbers = np.asarray(numbers, dtype=np.int64)
     accepted_keys = np.unique(
         np.asarray(accepted_images, dtype=np.int64) * CLASS_COUNT
         + np.asarray(accepted_labels, dtype=np.int64)
     )
-    wrong = np.zeros((len(predictions), len(numbers)), dtype=bool)
+    wrong = np.full((len(predictions), len(numbers)), -1, dtype=np.int64)
     for row, (model_numbers, top1) in enumerate(predictions):
         model_numbers = np.asarray(model_numbers, dtype=np.int64)
         top1 = np.asarray(top1, dtype=np.int64)
@@ -62,11 +63,23 @@ def count_still_wrong(
         labels = top1[at]
         present &= labels >= 0
         keys = numbers * CLASS_COUNT + labels
-        wrong[row] = present & ~np.isin(keys, accepted_keys)
+        wrong[row] = np.where(present & ~np.isin(keys, accepted_keys), labels, -1)
     return wrong
 
 
-def _label_arrays(label_file: LabelFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def count_still_wrong(
+    numbers: np.ndarray,
+    accepted_images: np.ndarray,
+    accepted_labels: np.ndarray,
+    predictions: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """:func:`still_wrong_top1` as a boolean matrix: True where the model's top-1 is wrong."""
+    return still_wrong_top1(numbers, accepted_images, accepted_labels, predictions) >= 0
+
+
+def scored_label_arrays(label_file: LabelFile) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The scored images of a release (problematic ones left out), ascending, and their
+    accepted (correct or unclear) labels as pairs of arrays (images, labels)."""
     numbers = np.array(sorted(set(label_file.images) - set(label_file.problematic)), dtype=np.int64)
     images, labels = [], []
     for number in numbers.tolist():
@@ -89,8 +102,8 @@ def imagenet_m_candidates(
             f"k must be between 1 and the number of models chosen ({len(classifiers)}), "
             f"not {min_wrong}."
         )
-    predictions = _top1_predictions(classifiers)
-    numbers, images, labels = _label_arrays(release_labels(release=release))
+    predictions = top1_predictions(classifiers)
+    numbers, images, labels = scored_label_arrays(release_labels(release=release))
     wrong = count_still_wrong(numbers, images, labels, predictions)
     counts = wrong.sum(axis=0)
     chosen = np.flatnonzero(counts >= min_wrong)
@@ -105,7 +118,7 @@ def imagenet_m_candidates(
     ]
 
 
-def _top1_predictions(classifiers: Sequence[Classifier]) -> list[tuple[np.ndarray, np.ndarray]]:
+def top1_predictions(classifiers: Sequence[Classifier]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each classifier's (image numbers, top-1 labels); ValidationError naming those without."""
     stored = {p.classifier_id: p for p in Predictions.objects.filter(classifier__in=classifiers)}
     missing = [c.name for c in classifiers if c.pk not in stored]
@@ -131,8 +144,8 @@ def hardest_images(
     stand-in ImageNet-M where no panel picked one."""
     if not classifiers:
         return []
-    numbers, images, labels = _label_arrays(label_file)
-    wrong = count_still_wrong(numbers, images, labels, _top1_predictions(classifiers))
+    numbers, images, labels = scored_label_arrays(label_file)
+    wrong = count_still_wrong(numbers, images, labels, top1_predictions(classifiers))
     misses = wrong.sum(axis=0)
     order = np.lexsort((numbers, -misses))[:count]
     return sorted(numbers[order].tolist())

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from annotator.models import ValImage
-from reviews.models import ReviewOrder, ReviewSet, Slot
+from reviews.models import ReviewKind, ReviewOrder, ReviewSet, Slot
 
 SLOT_BATCH_SIZE = 5000
 
@@ -34,8 +34,10 @@ def create_review_set(
     lease_minutes: int = 30,
     description: str = "",
     seed: int | None = None,
+    kind: str = ReviewKind.LABELS,
 ) -> ReviewSet:
-    """Create a review set over ``images`` with ``overlap`` review slots per image, in ``order``."""
+    """Create a review set over ``images`` with ``overlap`` review slots per image, in ``order``:
+    of their labels, or (``kind``) of the mistakes models make on them (see ``mistakes``)."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": "A review set needs a name."})
@@ -54,6 +56,7 @@ def create_review_set(
         raise ValidationError({"images": "No image matches: the review set would be empty."})
     review_set = ReviewSet.objects.create(
         name=name,
+        kind=kind,
         description=description,
         overlap=overlap,
         order=order,

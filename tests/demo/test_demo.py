@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from annotator.models import Candidate, Classifier, ValImage
 from demo.data import demo_assignments
+from mistakes.models import Mistake, MistakeReview
 from releases.models import Release, ReleaseImage
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +62,11 @@ def test_demo_loads_stand_in_pictures_predictions_and_users(demo):
     release = Release.objects.get(version="0.9.0")
     assert release.image_count == 20_000 - 120
     assert not ReleaseImage.objects.filter(image__in=pictured).exists()
+    # The paper's reviewed mistakes on it, but those on the pictured images it leaves out.
+    review = MistakeReview.objects.get(review_set__name="Reviewed mistakes on 0.9.0")
+    assert review.model_names == ["vit-3b", "greedy-soups"]
+    assert review.review_set.image_count == 463 - 6
+    assert not Mistake.objects.filter(image__in=pictured).exists()
     assert authenticate(username="lead", password="lead-demo-2026").is_superuser
     assert authenticate(username="expert1", password="expert1-demo-2026") is not None
     assert "expert3" in demo and "lead-demo-2026" in demo

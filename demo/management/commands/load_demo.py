@@ -10,6 +10,8 @@ from django.core.management import BaseCommand, CommandError, call_command
 from annotator.catalogue import ANNOTATED_SUBSET_FILE, TESTBED_PREDICTIONS_20K
 from annotator.models import Classifier, ValImage
 from demo.data import demo_assignments, write_picture_tar
+from mistakes.published import PAPER_FILES, read_mistakes, write_mistakes
+from mistakes.services.importing import import_mistakes
 from releases.services.real_release import import_real_release
 from reviews.models import ReviewOrder
 from reviews.services.panel import add_panel_member
@@ -90,7 +92,7 @@ class Command(BaseCommand):
                 user.save(update_fields=["is_superuser"])
         # A release of real labels (derived from ReaL) for the leaderboard. It leaves out the
         # demo pictures' images: images of a release can no longer be revised or adjudicated.
-        import_real_release(
+        release = import_real_release(
             version=DEMO_RELEASE,
             leave_out=assignments,
             created_by=User.objects.get(username="lead"),
@@ -103,11 +105,23 @@ class Command(BaseCommand):
             order=ReviewOrder.DISAGREEMENT,
             created_by=User.objects.get(username=DEMO_USERS[0][0]),
         )
+        # The paper's reviewed mistakes of ViT-3B and Greedy Soups, for the lead's mistake review
+        # page and ImageNet-M; but those on the demo pictures' images, which the release leaves
+        # out (6 of 463 images).
+        for model, path in PAPER_FILES.items():
+            kept = [
+                m
+                for m in read_mistakes(path.read_bytes(), source=path.name)
+                if m.number not in assignments
+            ]
+            import_mistakes(
+                data=write_mistakes(kept), source=path.name, model_name=model, release=release
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded: {len(assignments)} stand-in pictures in the review set "
                 f"“{DEMO_REVIEW_SET}”; release {DEMO_RELEASE} (labels derived from ReaL) on the "
-                "leaderboard."
+                "leaderboard; the reviewed mistakes of ViT-3B and Greedy Soups on it."
             )
         )
         self._print_logins()
