@@ -1,8 +1,10 @@
 """Reads of releases: which releases a viewer may read (blind review), a release's labels, and
 the diff of two releases as the diff page shows it."""
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,15 +12,16 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from annotator.catalogue import file_name_of
 from annotator.models import ImageClass
 from releases.diff import DiffArrays, OneSided, diff_tables, label_table_of_exchange
 from releases.exchange import LabelFile, read_trusted_label_file
 from releases.models import Release, ReleaseImage
+from reviews.models import ReviewKind
 from reviews.roles import is_expert, is_lead
-from reviews.selectors import images_under_review
+from reviews.selectors import images_under_mistake_review, images_under_review
 
 # Blind review and releases. A release (and everything computed from one: exports, diffs,
 # scores, the leaderboard's per-image lists, ImageNet-M candidates) may hold the consensus of an
@@ -37,23 +40,34 @@ def _blind_to_releases(viewer: AbstractBaseUser) -> bool:
     return is_expert(viewer) and not is_lead(viewer)
 
 
+def _withholding(labelled: QuerySet[ReleaseImage]) -> QuerySet[ReleaseImage]:
+    """Of ``labelled``, the entries that withhold their release from experts: an image under
+    label review (the release may show verdicts of its other experts), or one under a mistake
+    review in a release cut since that review was opened (its ImageNet-M may show the panel's
+    judgments). A release cut before a mistake review stays readable: the review shows its
+    labels to the experts."""
+    withholding = Q(image_id__in=images_under_review(kind=ReviewKind.LABELS))
+    opened: dict[datetime, list[int]] = defaultdict(list)
+    for number, created_at in images_under_mistake_review():
+        opened[created_at].append(number)
+    for created_at, numbers in opened.items():
+        withholding |= Q(image_id__in=numbers, release__created_at__gte=created_at)
+    return labelled.filter(withholding)
+
+
 def withheld_releases(*, viewer: AbstractBaseUser) -> set[int]:
     """The ids of the releases that ``viewer`` may not read now (see RELEASE_WITHHELD)."""
     if not _blind_to_releases(viewer):
         return set()
-    return set(
-        ReleaseImage.objects.filter(image_id__in=images_under_review())
-        .order_by()
-        .values_list("release_id", flat=True)
-        .distinct()
-    )
+    withholding = _withholding(ReleaseImage.objects.all()).order_by()
+    return set(withholding.values_list("release_id", flat=True).distinct())
 
 
 def check_release_readable(*, viewer: AbstractBaseUser, release: Release) -> None:
     """Raise PermissionDenied when ``viewer`` may not read ``release`` (see RELEASE_WITHHELD)."""
     if not _blind_to_releases(viewer):
         return
-    if ReleaseImage.objects.filter(release=release, image_id__in=images_under_review()).exists():
+    if _withholding(ReleaseImage.objects.filter(release=release)).exists():
         raise PermissionDenied(RELEASE_WITHHELD.format(version=release.version))
 
 

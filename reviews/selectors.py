@@ -25,7 +25,7 @@ from annotator.models import ImageClass, ValImage
 from annotator.selectors import ClassCard, class_cards
 from common.rows import by_pk, json_value
 from reviews import freezing
-from reviews.models import Review, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
+from reviews.models import Review, ReviewKind, ReviewSet, ReviewStatus, Slot, SlotState, Verdict
 from reviews.queries import CANDIDATE, EXAMPLE, IMAGE, VERDICT, task_rows
 from reviews.roles import is_lead
 from reviews.verdicts import VerdictValue
@@ -175,14 +175,25 @@ def reviews_of(*, expert: AbstractBaseUser) -> QuerySet[Review]:
     )
 
 
-def images_under_review() -> QuerySet[Slot]:
+def images_under_review(*, kind: str | None = None) -> QuerySet[Slot]:
     """The numbers of the images that a panel member still holds or can still claim: those with
-    an unfinished slot (open, leased or lapsed) in an active review set. Anything computed from
-    other experts' verdicts on them is kept from experts (blind review)."""
-    return (
-        Slot.objects.filter(review_set__is_active=True)
+    an unfinished slot (open, leased or lapsed) in an active review set (of ``kind`` only, if
+    given). Anything computed from other experts' verdicts on them is kept from experts (blind
+    review)."""
+    slots = Slot.objects.filter(review_set__is_active=True).exclude(state=SlotState.DONE)
+    if kind is not None:
+        slots = slots.filter(review_set__kind=kind)
+    return slots.values("image_id")
+
+
+def images_under_mistake_review() -> list[tuple[int, datetime]]:
+    """(image number, when its mistake review was opened) for each unfinished slot of an active
+    mistake review: a release cut since then may carry its judgments (in ImageNet-M)."""
+    return list(
+        Slot.objects.filter(review_set__is_active=True, review_set__kind=ReviewKind.MISTAKES)
         .exclude(state=SlotState.DONE)
-        .values("image_id")
+        .values_list("image_id", "review_set__created_at")
+        .distinct()
     )
 
 
