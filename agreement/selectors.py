@@ -16,13 +16,25 @@ from dataclasses import dataclass
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    TextField,
+    Value,
+    When,
+)
 
 from agreement import statistics as agreement
-from annotator.models import ImageClass
+from annotator.catalogue import CLASS_COUNT, original_labels
+from annotator.selectors import class_cards
 from releases.models import ReleaseImage
 from reviews.consensus import consensus_verdict
-from reviews.models import Adjudication, Review, ReviewSet, ReviewStatus, Verdict
+from reviews.models import Adjudication, Review, ReviewSet, Verdict
 from reviews.roles import is_lead
 from reviews.selectors import images_under_review
 from reviews.verdicts import VerdictValue
@@ -118,16 +130,6 @@ class PanelAgreement:
         return sorted(defined, key=lambda c: (c.alpha, c.index))[:count]
 
 
-def _int_rows(rows, columns: int) -> np.ndarray:
-    """values_list tuples of integers as an (rows, columns) int64 array, without a Python loop
-    per cell."""
-    rows = list(rows)
-    flat = np.fromiter(
-        itertools.chain.from_iterable(rows), dtype=np.int64, count=len(rows) * columns
-    )
-    return flat.reshape(len(rows), columns)
-
-
 def consensus_codes(ratings: np.ndarray, adjudicated: dict[int, str] | None = None) -> np.ndarray:
     """The consensus code of each item (column) by ``reviews.consensus.consensus_verdict``; -1
     where nobody judged it. ``adjudicated`` maps an item's position to the lead's decision. The
@@ -184,47 +186,82 @@ class _Counted:
     verdicts: np.ndarray  # (expert, image, label, code) of each verdict of those reviews
 
 
-def _counted_verdicts(*, review_set: ReviewSet | None, scope: str) -> _Counted:
-    """Read the reviews that count of ``review_set`` (of every set when None), settled ones
-    only in the SETTLED scope, and the verdicts given in them, in two statements.
+class _JoinedIntegers(Aggregate):
+    """The integer values of the rows as one comma-separated text (NULL for no row): a few
+    hundred thousand values cross from the database in one string instead of as as many row
+    tuples, and NumPy parses it in milliseconds."""
 
-    The reviews that count decide (one reader, ``Review.objects.counted()``); the verdicts are
-    read through their one join to the review and kept here only when their review counts,
-    which spares evaluating that reader a second time inside the verdicts' query."""
-    reviews = Review.objects.counted()
-    verdicts = Verdict.objects.filter(review__status=ReviewStatus.SUBMITTED)
-    if review_set is not None:
-        reviews = reviews.filter(review_set=review_set)
-        verdicts = verdicts.filter(review__review_set=review_set)
-    if scope == SETTLED:
-        reviews = reviews.filter(settled())
-        verdicts = verdicts.filter(settled("review"))
+    function = "GROUP_CONCAT"
+    output_field = TextField()
 
-    review_values = np.array(
-        list(
-            reviews.order_by("pk").values_list(
-                "pk", "expert_id", "image_id", "image__original_label_id", "seconds_spent"
-            )
-        ),
-        dtype=np.float64,
-    ).reshape(-1, 5)
-    review_ids = review_values[:, 0].astype(np.int64)
-    review_rows, seconds = review_values[:, 1:4].astype(np.int64), review_values[:, 4]
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="STRING_AGG(CAST(%(expressions)s AS text), ',')",
+            **extra_context,
+        )
+
+
+# A verdict as one integer: its review id, its label (a class index below 1024) and its code.
+_LABEL_BITS, _CODE_BITS = 10, 2
+
+
+def _packed_verdicts() -> np.ndarray:
+    """(review id, label, code) of every verdict with a value, packed as above, in one query
+    that reads the verdicts alone. Joining each verdict to its review (to keep only those of
+    a set, say) was a nested loop through the (review, label) index on SQLite, several times
+    slower than this scan; the caller keeps the verdicts of the reviews it counts."""
     code = Case(
         *(When(value=value, then=Value(number)) for value, number in CODES.items()),
         output_field=IntegerField(),
     )
-    given = _int_rows(
-        verdicts.exclude(value="")
-        .order_by("review_id", "label_id")
-        .values_list("review_id", "label_id", code),
-        3,
+    packed = (F("review_id") * 2**_LABEL_BITS + F("label_id")) * 2**_CODE_BITS + code
+    text = Verdict.objects.exclude(value="").aggregate(rows=_JoinedIntegers(packed))["rows"]
+    return np.fromstring(text or "", dtype=np.int64, sep=",")
+
+
+def _counted_verdicts(*, review_set: ReviewSet | None, scope: str) -> _Counted:
+    """Read the reviews that count (of ``review_set``, of every set when None), settled ones
+    only in the SETTLED scope, and the verdicts given in them, in two statements.
+
+    The reviews that count decide (one reader, ``Review.objects.counted()``), read with their
+    set and filtered to ``review_set`` here: on SQLite the set's index led the plan into a
+    lookup of each review's row, doubling the query. The verdicts are all read in one string
+    (``_packed_verdicts``) and kept here only when their review counts. An image's original
+    class is a shipped fact of the catalogue (``original_labels()``), read without a join."""
+    reviews = Review.objects.counted()
+    if scope == SETTLED:
+        reviews = reviews.filter(settled())
+    rows = list(
+        reviews.order_by().values_list(
+            "pk", "review_set_id", "expert_id", "image_id", "seconds_spent"
+        )
     )
-    place = np.minimum(np.searchsorted(review_ids, given[:, 0]), max(len(review_ids) - 1, 0))
-    counts = review_ids[place] == given[:, 0] if len(review_ids) else np.zeros(len(given), bool)
-    given, place = given[counts], place[counts]
-    verdict_rows = np.column_stack([review_rows[place, 0], review_rows[place, 1], given[:, 1:]])
-    return _Counted(reviews=review_rows, seconds=seconds, verdicts=verdict_rows)
+    values = np.fromiter(
+        itertools.chain.from_iterable(rows), dtype=np.float64, count=5 * len(rows)
+    ).reshape(-1, 5)
+    if review_set is not None:
+        values = values[values[:, 1] == review_set.pk]
+    values = values[np.argsort(values[:, 0], kind="stable")]  # by id (most come in order)
+    review_ids = values[:, 0].astype(np.int64)
+    experts, images = values[:, 2].astype(np.int64), values[:, 3].astype(np.int64)
+    review_rows = np.column_stack([experts, images, original_labels()[images].astype(np.int64)])
+
+    packed = _packed_verdicts()
+    given_review = packed >> (_LABEL_BITS + _CODE_BITS)
+    place = np.minimum(np.searchsorted(review_ids, given_review), max(len(review_ids) - 1, 0))
+    counts = review_ids[place] == given_review if len(review_ids) else np.zeros(len(packed), bool)
+    packed, place = packed[counts], place[counts]
+    verdict_rows = np.column_stack(
+        [
+            experts[place],
+            images[place],
+            (packed >> _CODE_BITS) & (2**_LABEL_BITS - 1),
+            packed & (2**_CODE_BITS - 1),
+        ]
+    )
+    return _Counted(reviews=review_rows, seconds=values[:, 4], verdicts=verdict_rows)
 
 
 @dataclass(frozen=True)
@@ -243,13 +280,28 @@ class _Ratings:
     item_group: np.ndarray  # each item's original class, as a position in ``class_ids``
 
 
+def _unique_with_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)``, by a stable sort: the verdicts arrive in
+    runs (each review's, by label), which a stable sort merges in about linear time where
+    ``np.unique``'s quicksort sorts from scratch."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(values), dtype=np.intp)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 def _ratings_matrix(counted: _Counted) -> _Ratings:
     """Build the ratings matrix of the counted verdicts and group its items by the original
     class of their image."""
     review_rows, verdict_rows = counted.reviews, counted.verdicts
-    expert_ids, review_expert = np.unique(review_rows[:, 0], return_inverse=True)
+    # A few experts: their ids, then each review's row, by binary search.
+    expert_ids = np.unique(review_rows[:, 0])
+    review_expert = np.searchsorted(expert_ids, review_rows[:, 0])
     item_keys = verdict_rows[:, 1] * 1000 + verdict_rows[:, 2]
-    item_ids, item_index = np.unique(item_keys, return_inverse=True)
+    item_ids, item_index = _unique_with_inverse(item_keys)
     verdict_expert = np.searchsorted(expert_ids, verdict_rows[:, 0])
     ratings = np.full((len(expert_ids), len(item_ids)), agreement.MISSING, dtype=np.int64)
     # One review counts per expert and image, so each (expert, item) has one verdict at most.
@@ -259,7 +311,11 @@ def _ratings_matrix(counted: _Counted) -> _Ratings:
     image_class = review_rows[first_review, 2]
     item_images = item_ids // 1000
     item_class = image_class[np.searchsorted(image_numbers, item_images)]
-    class_ids, item_group = np.unique(item_class, return_inverse=True)
+    # Class indices are below CLASS_COUNT: the classes present and each item's among them by
+    # counting, not sorting.
+    present = np.bincount(item_class, minlength=CLASS_COUNT) > 0
+    class_ids = np.flatnonzero(present)
+    item_group = (np.cumsum(present) - 1)[item_class]
     return _Ratings(
         ratings=ratings,
         expert_ids=expert_ids,
@@ -268,7 +324,7 @@ def _ratings_matrix(counted: _Counted) -> _Ratings:
         image_numbers=image_numbers,
         image_class=image_class,
         class_ids=class_ids,
-        item_group=item_group.reshape(-1),
+        item_group=item_group,
     )
 
 
@@ -330,11 +386,11 @@ def _class_figures(
     )
     items = np.bincount(matrix.item_group, minlength=groups)
     images = np.bincount(np.searchsorted(matrix.class_ids, matrix.image_class), minlength=groups)
+    cards = class_cards()  # the catalogue's classes, read once per process
     names = {
-        index: (wnid, labels[0] if labels else wnid)
-        for index, wnid, labels in ImageClass.objects.filter(
-            index__in=matrix.class_ids.tolist()
-        ).values_list("index", "wnid", "names")
+        index: (card.wnid, card.names[0] if card.names else card.wnid)
+        for index in matrix.class_ids.tolist()
+        if (card := cards.get(index)) is not None
     }
     return [
         ClassAgreement(

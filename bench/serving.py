@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -185,3 +186,81 @@ def latency_table(latency: dict[str, list[float]], kinds: list[str]) -> list[str
             f" {percentile(samples, 0.95) * 1000:8.1f} {percentile(samples, 0.99) * 1000:8.1f}"
         )
     return lines
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU time used so far by one process (Linux /proc); NaN once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DatabaseSampler(threading.Thread):
+    """Looks, every ``interval`` seconds until :meth:`stop`, at the PostgreSQL sessions working in
+    ``database`` (pg_stat_activity, read through the server's ``postgres`` database so that the
+    looking is not counted): the CPU time each has used since the first look (Linux /proc; a
+    session that starts later counts from its start, one that ends counts up to the last look),
+    how many are running a statement and how many are waiting for a lock (a row another
+    transaction holds, for instance). Sessions of other databases on a shared server are left
+    out, and so are the server's background processes (WAL writer, checkpointer), which work for
+    every database at once."""
+
+    def __init__(self, server: str, database: str, interval: float = 0.1):
+        super().__init__(daemon=True)
+        self.server, self.database, self.interval = server, database, interval
+        self.first: dict[int, float] = {}  # CPU seconds by process id, at the first look
+        self.last: dict[int, float] = {}  # and at the latest
+        self.looks = self.active = self.waiting = self.most_waiting = 0
+        self.ready, self._stopped = threading.Event(), threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(f"{self.server}/postgres", autocommit=True) as connection:
+                while True:
+                    self._look(connection)
+                    self.ready.set()
+                    if self._stopped.wait(self.interval):
+                        break
+                self._look(connection)
+        finally:
+            self.ready.set()  # start() returns even if the first look failed
+
+    def _look(self, connection) -> None:
+        rows = connection.execute(
+            "SELECT pid, state, wait_event_type FROM pg_stat_activity WHERE datname = %s",
+            [self.database],
+        ).fetchall()
+        waiting = 0
+        for pid, state, wait in rows:
+            used = process_cpu_seconds(pid)
+            if used != used:  # NaN: ended since pg_stat_activity was read
+                continue
+            self.first.setdefault(pid, used if self.looks == 0 else 0.0)
+            self.last[pid] = used
+            self.active += state == "active"
+            waiting += wait == "Lock"
+        self.looks += 1
+        self.waiting += waiting
+        self.most_waiting = max(self.most_waiting, waiting)
+
+    def start(self) -> None:
+        """Start looking; returns after the first look."""
+        super().start()
+        self.ready.wait()
+
+    def stop(self) -> None:
+        """Take a last look and stop."""
+        self._stopped.set()
+        self.join()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(used - self.first[pid] for pid, used in self.last.items())
+
+    @property
+    def sessions(self) -> int:
+        return len(self.last)

@@ -36,6 +36,8 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("api/", include("scoring.api.urls")),
     path("", include("agreement.urls")),
+    path("", include("mistakes.urls")),
+    path("api/", include("mistakes.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs.SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", api_docs.RedocView.as_view(url_name="schema"), name="api-redoc"),

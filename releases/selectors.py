@@ -118,6 +118,24 @@ def release_labels(*, release: Release) -> LabelFile:
     return read_trusted_label_file(bytes(release.exchange))
 
 
+def release_exchanges(*releases: Release) -> dict[int, bytes]:
+    """The stored exchange file of each release, by primary key: from the instance when it was
+    loaded with it, else read for all of them in one query (without the other stored exports,
+    which are as large)."""
+    stored = {
+        release.pk: bytes(release.exchange)
+        for release in releases
+        if "exchange" not in release.get_deferred_fields()
+    }
+    missing = [release.pk for release in releases if release.pk not in stored]
+    if missing:
+        stored.update(
+            (pk, bytes(exchange))
+            for pk, exchange in Release.objects.filter(pk__in=missing).values_list("pk", "exchange")
+        )
+    return stored
+
+
 # The diff page: the count of every section at the top, then each section a page at a time (its
 # own query parameter, e.g. ``?changed=2``; the links keep the other sections' pages). It reads
 # the diff's arrays (``releases.diff.DiffArrays``) from the shared cache: releases never change,
@@ -136,12 +154,9 @@ def release_diff_arrays(*, before: Release, after: Release) -> DiffArrays:
     key = f"release-diff:{DIFF_CACHE_VERSION}:{before.sha256}:{after.sha256}"
     arrays = cache.get(key)
     if arrays is None:
-        stored = dict(
-            Release.objects.filter(pk__in=[before.pk, after.pk]).values_list("pk", "exchange")
-        )
+        stored = release_exchanges(before, after)
         arrays = diff_tables(
-            label_table_of_exchange(bytes(stored[before.pk])),
-            label_table_of_exchange(bytes(stored[after.pk])),
+            label_table_of_exchange(stored[before.pk]), label_table_of_exchange(stored[after.pk])
         )
         cache.set(key, arrays, DIFF_CACHE_SECONDS)
     return arrays

@@ -86,6 +86,25 @@ _CLAIMED_AT = f"""
             WHERE r.{R.review_set} = s.{S.review_set} AND r.{R.image} = s.{S.image}
               AND r.{R.expert} = s.{S.expert})
           AND e.{E.action} IN ({", ".join(map(_literal, CLAIM_ACTIONS))})), 0)"""
+# Two versions of the statement. The portable one offers a few free slots of each kind, unlocked;
+# the claim tries them in turn with take_slot, whose conditional UPDATE waits for the lock of
+# another claim taking the same slot and then finds it gone. That is all SQLite needs: a claim's
+# transaction holds the whole database, one writer at a time. On PostgreSQL, concurrent claims
+# would all try the first open slot and queue on its lock, one commit after another. So there the
+# free slots come locked (FOR NO KEY UPDATE, the lock the UPDATE takes anyway), passing over the
+# slots that other claims hold locked (SKIP LOCKED), at most one of each kind: the queue pattern,
+# in which concurrent claims take different slots and none waits for another. A row that another
+# claim changed and committed after the statement began is read again as it is now, and passed
+# over if it no longer qualifies; so the slot locked is the claim's to take (unless the same
+# expert's claim from another tab took a slot of its image meanwhile: the claim looks again). The
+# lock is taken in each part's own subquery (PostgreSQL allows no locking clause on a UNION), after
+# its ORDER BY and before its LIMIT: the slots others locked do not count towards the limit. The
+# scalar subqueries of _FREE lock nothing: a locking clause locks the rows of its own level only.
+# Open slots are locked in the order of the slot_claim_order index (by position: the slots of one
+# image are alike), so that the scan stops at the first slot it can lock; sorted by number too,
+# they would be read and checked against the expert's reviews in batches of 32 (an incremental
+# sort, which a LIMIT above a lock does not bound).
+_LOCKED = "FOR NO KEY UPDATE OF s SKIP LOCKED"
 _FREE_SLOTS = f"""
     SELECT * FROM (
         SELECT {HELD}, {_CLAIMED_AT} AS place, s.{S.number}, s.{S.id}, s.{S.image} FROM {S.table} s
@@ -96,12 +115,16 @@ _FREE_SLOTS = f"""
         SELECT {LAPSED}, s.{S.position}, s.{S.number}, s.{S.id}, s.{S.image} FROM {S.table} s
         WHERE s.{S.review_set} = %(set)s AND s.{S.state} = {LEASED} AND s.{S.leased_until} < %(now)s
           AND {_FREE}
-        ORDER BY s.{S.position}, s.{S.number} LIMIT 4) lapsed
+        ORDER BY s.{S.position}, s.{S.number} LIMIT {{lapsed}}{{lock}}) lapsed
     UNION ALL
     SELECT * FROM (
         SELECT {UNCLAIMED}, s.{S.position}, s.{S.number}, s.{S.id}, s.{S.image} FROM {S.table} s
         WHERE s.{S.review_set} = %(set)s AND s.{S.state} = {OPEN} AND {_FREE}
-        ORDER BY s.{S.position}, s.{S.number} LIMIT 8) free"""
+        ORDER BY s.{S.position}{{by_number}} LIMIT {{unclaimed}}{{lock}}) free"""
+_FREE_SLOTS_BY_LOCKING = {
+    False: _FREE_SLOTS.format(lapsed=4, by_number=f", s.{S.number}", unclaimed=8, lock=""),
+    True: _FREE_SLOTS.format(lapsed=1, by_number="", unclaimed=1, lock=f" {_LOCKED}"),
+}
 
 
 class SlotOption(NamedTuple):
@@ -116,13 +139,33 @@ class SlotOption(NamedTuple):
     image_id: int
 
 
+def skips_locked_slots() -> bool:
+    """Whether the database can offer free slots locked, passing over those locked by others
+    (PostgreSQL); SQLite has no row locks, and takes the portable statement."""
+    features = connection.features
+    return (
+        features.has_select_for_update_skip_locked
+        and features.has_select_for_no_key_update
+        and features.has_select_for_update_of
+    )
+
+
 def free_slots(
-    cursor: CursorWrapper, *, review_set_id: int, expert_id: int, now: datetime
+    cursor: CursorWrapper,
+    *,
+    review_set_id: int,
+    expert_id: int,
+    now: datetime,
+    skip_locked: bool = False,
 ) -> list[SlotOption]:
     """The slots of the set that the expert may claim, in the order to try them: their own
     leased slots first (HELD, at most two, the first claimed first), then lapsed leases, then
-    open slots, none of an image the expert holds."""
-    cursor.execute(_FREE_SLOTS, {"set": review_set_id, "expert": expert_id, "now": _db_time(now)})
+    open slots, none of an image the expert holds. With ``skip_locked`` (where
+    :func:`skips_locked_slots`), at most one lapsed and one open slot, locked until the
+    transaction ends, passing over slots that other transactions hold locked: so no free slot
+    may mean that the slots left are locked, not taken."""
+    statement = _FREE_SLOTS_BY_LOCKING[skip_locked]
+    cursor.execute(statement, {"set": review_set_id, "expert": expert_id, "now": _db_time(now)})
     return sorted(SlotOption(*row) for row in cursor.fetchall())
 
 

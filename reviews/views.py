@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from annotator import selectors as catalogue
 from reviews import selectors
 from reviews.forms import ReviewSetForm
-from reviews.models import Review, ReviewSet, ReviewStatus
+from reviews.models import Review, ReviewKind, ReviewSet, ReviewStatus
 from reviews.roles import is_expert, is_lead
 from reviews.services.adjudication import adjudication_queue
 from reviews.services.review_sets import create_review_set
@@ -71,6 +72,8 @@ def _review_page(
 def review(request: HttpRequest, review_set_id: int) -> HttpResponse:
     """The review page in queue mode: its script claims the expert's next image of the set."""
     review_set = get_object_or_404(ReviewSet, pk=review_set_id, is_active=True)
+    if review_set.kind == ReviewKind.MISTAKES:
+        return redirect("mistakes:review", review_set_id=review_set.pk)
     return _review_page(request, review_set)
 
 
@@ -83,6 +86,9 @@ def reopen(request: HttpRequest, review_id: int) -> HttpResponse:
         pk=review_id,
         expert=request.user,
     )
+    if review.review_set.kind == ReviewKind.MISTAKES:
+        page = reverse("mistakes:review", args=[review.review_set_id])
+        return redirect(f"{page}?review={review.pk}")
     return _review_page(request, review.review_set, review)
 
 

@@ -19,6 +19,8 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from annotator.models import Candidate, Classifier, ImageClass, Predictions, ValImage
+from mistakes.models import MistakeDecision, MistakeJudgment, MistakeReview
+from mistakes.services.mistake_reviews import open_mistake_review
 from releases.models import Release, ReleaseImage
 from reviews.models import Adjudication, FlagDecision, ReviewEvent, Slot, Verdict
 from reviews.services.panel import add_panel_member
@@ -143,6 +145,34 @@ TABLE = {
     "api/reviews/<int:pk>/skip/": ({"pk": "{review}"}, api(405)),
     "api/reviews/<int:pk>/history/": ({"pk": "{review}"}, api()),
     "api/images/<int:number>/reviews/": ({"number": "{number}"}, api()),
+    # the expert's mistake review: the page, claiming, one item (the expert's own review; a
+    # lead reads any, changes none) and its changes
+    "mistakes/<int:review_set_id>/review/": ({"review_set_id": "{mistake_review}"}, page()),
+    "api/mistake-reviews/<int:pk>/claim/": ({"pk": "{mistake_review}"}, api(405)),
+    "api/mistake-reviews/items/<int:review_id>/": ({"review_id": "{mistake_item}"}, api()),
+    "api/mistake-reviews/items/<int:review_id>/judgments/": (
+        {"review_id": "{mistake_item}"},
+        api(405),
+    ),
+    "api/mistake-reviews/items/<int:review_id>/submit/": (
+        {"review_id": "{mistake_item}"},
+        api(405),
+    ),
+    "api/mistake-reviews/items/<int:review_id>/skip/": (
+        {"review_id": "{mistake_item}"},
+        api(405),
+    ),
+    # the lead's mistake review pages and API (experts: 403)
+    "mistakes/": ({}, leads_only_page()),
+    "mistakes/new/": ({}, leads_only_page()),
+    "mistakes/<int:review_set_id>/": ({"review_set_id": "{mistake_review}"}, leads_only_page()),
+    "mistakes/<int:review_set_id>/mistakes/<int:mistake_id>/decision/": (
+        {"review_set_id": "{mistake_review}", "mistake_id": "{mistake}"},
+        leads_only_page(405),  # POST only
+    ),
+    "api/mistake-reviews/": ({}, leads_only_api()),
+    "api/mistake-reviews/<int:pk>/summary/": ({"pk": "{mistake_review}"}, leads_only_api()),
+    "api/mistake-reviews/mistakes/<int:pk>/decision/": ({"pk": "{mistake}"}, leads_only_api(405)),
     # review pages
     "review/": ({}, page()),
     "review/sets/<int:review_set_id>/": ({"review_set_id": "{review_set}"}, page()),
@@ -273,6 +303,10 @@ ADMIN_MODELS = {
     "reviews.flagdecision": set(),
     "scoring.humanlabel": set(),
     "scoring.modelscore": set(),
+    "mistakes.mistakereview": set(),
+    "mistakes.mistake": set(),
+    "mistakes.mistakejudgment": set(),
+    "mistakes.mistakedecision": set(),
     "axes.accessattempt": {"delete"},
     "axes.accesslog": {"delete"},
     "axes.accessfailurelog": {"delete"},
@@ -393,6 +427,15 @@ def world(db, settings):
     make_release("1.0.0")
     make_release("2.0.0", problematic=(3,))
     make_model("resnet")
+    # A mistake review of a model that misses one image of release 1.0.0, claimed by the expert.
+    mistaken = make_model("alexnet", {int(first_image_of_each_class()[5]): 6})
+    mistake_review = open_mistake_review(
+        name="alexnet's mistakes",
+        release=Release.objects.get(version="1.0.0"),
+        classifiers=[mistaken],
+        created_by=lead,
+    )
+    mistake_item = claim_next(review_set=mistake_review, expert=expert)
     answer(expert, first_image_of_each_class()[0], 0)
     Token.objects.create(user=expert)
     # An annotated image with a picture the expert neither reviewed nor answered: still blind.
@@ -423,6 +466,7 @@ def world(db, settings):
         per_class={},
         computed_at=timezone.now(),
     )
+    mistake = mistake_review.mistakes.get()
     objects = {
         "auth.group": Group.objects.first(),
         "auth.user": expert,
@@ -446,6 +490,14 @@ def world(db, settings):
         "axes.accessattempt": AccessAttempt.objects.first(),
         "axes.accesslog": AccessLog.objects.first(),
         "axes.accessfailurelog": AccessFailureLog.objects.first(),
+        "mistakes.mistakereview": MistakeReview.objects.first(),
+        "mistakes.mistake": mistake,
+        "mistakes.mistakejudgment": MistakeJudgment.objects.create(
+            review=mistake_item, mistake=mistake, category="fine_grained", severity="major"
+        ),
+        "mistakes.mistakedecision": MistakeDecision.objects.create(
+            mistake=mistake, category="fine_grained", severity="minor", decided_at=timezone.now()
+        ),
     }
     values = {f"object:{label}": obj.pk for label, obj in objects.items()}
     values |= {
@@ -453,6 +505,9 @@ def world(db, settings):
         "candidate": Candidate.objects.first().pk,
         "review_set": review_set.pk,
         "review": review.pk,
+        "mistake_review": mistake_review.pk,
+        "mistake_item": mistake_item.pk,
+        "mistake": mistake_review.mistakes.get().pk,
         "expert": expert.pk,
         "user_type": apps.get_model("contenttypes", "ContentType").objects.get_for_model(expert).pk,
     }
@@ -550,6 +605,28 @@ UNSAFE = [
     ("post", "api/reviews/<int:pk>/renew/", {"pk": "{review}"}, {}, {"lead": 403}),
     ("post", "api/reviews/<int:pk>/submit/", {"pk": "{review}"}, {}, {"lead": 403}),
     ("post", "api/reviews/<int:pk>/skip/", {"pk": "{review}"}, {}, {"lead": 403}),
+    ("post", "api/mistake-reviews/<int:pk>/claim/", {"pk": "{mistake_review}"}, {}, {}),
+    (
+        "put",
+        "api/mistake-reviews/items/<int:review_id>/judgments/",
+        {"review_id": "{mistake_item}"},
+        {"judgments": {}},
+        {"lead": 403},
+    ),
+    (
+        "post",
+        "api/mistake-reviews/items/<int:review_id>/submit/",
+        {"review_id": "{mistake_item}"},
+        {},
+        {"lead": 403},
+    ),
+    (
+        "post",
+        "api/mistake-reviews/items/<int:review_id>/skip/",
+        {"review_id": "{mistake_item}"},
+        {},
+        {"lead": 403},
+    ),
     (
         "put",
         "api/adjudication/images/<int:number>/labels/<int:label>/",
@@ -569,6 +646,27 @@ UNSAFE = [
     ("delete", "api/releases/<version:version>/", {"version": "1.0.0"}, None, {}),
     ("post", "releases/cut/", {}, {"version": "9.0.0"}, {"expert": 403}),
     ("post", "review-sets/new/", {}, {"name": "x"}, {"expert": 403}),
+    (
+        "post",
+        "mistakes/new/",
+        {},
+        {"name": "x", "release": "1.0.0", "models": ["alexnet"]},
+        {"expert": 403},
+    ),
+    (
+        "post",
+        "mistakes/<int:review_set_id>/mistakes/<int:mistake_id>/decision/",
+        {"review_set_id": "{mistake_review}", "mistake_id": "{mistake}"},
+        {"category": "fine_grained", "severity": "major"},
+        {"expert": 403},
+    ),
+    (
+        "put",
+        "api/mistake-reviews/mistakes/<int:pk>/decision/",
+        {"pk": "{mistake}"},
+        {"category": "fine_grained", "severity": "major"},
+        {"expert": 403},
+    ),
     ("post", "api/releases/<version:version>/evaluate/", {"version": "1.0.0"}, {"name": "x"}, {}),
     ("post", "leaderboard/<version:version>/evaluate/", {"version": "1.0.0"}, {"name": "x"}, {}),
     ("post", "humans/label/", {}, {"label": 65}, {}),

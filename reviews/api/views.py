@@ -11,6 +11,7 @@ whatever is stored (last writer wins).
 """
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -31,7 +32,7 @@ from common.api_schema import BAD_PARAMETERS, BAD_REQUEST, FORBIDDEN, PAGE_NOT_F
 from common.rows import by_pk
 from reviews.api import serializers as out
 from reviews.api.permissions import IsExpert, LeadsWrite
-from reviews.models import Review, ReviewOrder, ReviewSet
+from reviews.models import Review, ReviewKind, ReviewOrder, ReviewSet
 from reviews.selectors import (
     active_review_sets,
     images_held_by_others,
@@ -222,6 +223,11 @@ class ClaimView(ReviewView):
         review_set = by_pk(ReviewSet, pk)
         if review_set is None:
             raise NotFound(f"There is no review set {pk}.")
+        if review_set.kind != ReviewKind.LABELS:
+            raise DjangoValidationError(
+                f"“{review_set.name}” is a review of model mistakes, not of labels: claim its "
+                f"images with POST /api/mistake-reviews/{review_set.pk}/claim/."
+            )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claimed = reviewing.claim(review_set=review_set, expert=request.user, **data.validated_data)

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0013_releases_and_scores_move_out'),
+        ("reviews", "0013_releases_and_scores_move_out"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reviewset',
-            name='kind',
-            field=models.CharField(choices=[('labels', 'labels'), ('mistakes', 'model mistakes')], default='labels', max_length=8),
+            model_name="reviewset",
+            name="kind",
+            field=models.CharField(
+                choices=[("labels", "labels"), ("mistakes", "model mistakes")],
+                default="labels",
+                max_length=8,
+            ),
         ),
     ]

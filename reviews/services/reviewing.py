@@ -108,6 +108,12 @@ class Claim:
 # Claiming runs once for every image an expert reviews, so its usual path is a few plain
 # statements (reviews.queries): the expert's own leased slot is handed back; otherwise the free
 # slots are tried in turn until one is won. A slot lost to another claim meanwhile is passed over.
+# On PostgreSQL the free slot offered comes locked, passing over those that concurrent claims
+# have locked (SKIP LOCKED), so that forty experts claiming at once take forty different slots
+# instead of queueing on the first one's lock. When every free slot is locked by other claims
+# (the end of a set), those claims may yet not take them (one hands back an image the expert
+# holds, or fails): then the claim looks again as on SQLite, unlocked, and waits for the lock of
+# a slot it tries, so that it never answers "nothing left" while a slot may still come free.
 #
 # Claiming *ahead* leases one more image while the expert works on one, so that the next image is
 # ready the moment they submit (the review page asks for it and shows it without waiting). An
@@ -142,10 +148,15 @@ def claim_next(*, review_set: ReviewSet, expert: AbstractBaseUser) -> Review | N
 def _claim(review_set: ReviewSet, expert: AbstractBaseUser, ahead: bool) -> Claim | None:
     now = timezone.now()
     until = _lease_end(review_set, now)
+    skip_locked = queries.skips_locked_slots()
     with connection.cursor() as cursor:
         for _ in range(CLAIM_ATTEMPTS):
             options = queries.free_slots(
-                cursor, review_set_id=review_set.pk, expert_id=expert.pk, now=now
+                cursor,
+                review_set_id=review_set.pk,
+                expert_id=expert.pk,
+                now=now,
+                skip_locked=skip_locked,
             )
             held = [option for option in options if option.kind == queries.HELD]
             # A plain claim hands back the first image held; a claim ahead the second, if any.
@@ -154,6 +165,9 @@ def _claim(review_set: ReviewSet, expert: AbstractBaseUser, ahead: bool) -> Clai
                 Slot.objects.filter(pk=mine.slot_id).update(leased_until=until)
                 return Claim(_open_review(review_set, mine.image_id, expert, now, won=False), until)
             free = [option for option in options if option.kind != queries.HELD]
+            if not free and skip_locked:
+                skip_locked = False  # whatever is left is locked: look again, and wait for it
+                continue
             if not free:
                 return None
             for option in free:
@@ -425,6 +439,14 @@ def _count_change_now(review: Review, version: int | None) -> None:
         _count_change(cursor, review, version, timezone.now())
 
 
+# The checks and writes that every change of a review shares, whatever it judges: the mistakes
+# app judges the mistakes on an image in the same reviews (mistakes.services.judging).
+check_editable = _check_editable
+check_version = _check_version
+count_change = _count_change_now
+log_change = _log
+
+
 @transaction.atomic
 def add_label(
     *, review: Review, expert: AbstractBaseUser, label: int, version: int | None = None
@@ -515,6 +537,40 @@ def set_comment(
     return review
 
 
+def mark_submitted(
+    cursor, review: Review, *, seconds_spent: float, version: int | None, now: datetime
+) -> bool:
+    """Finish a checked review, whatever it judged (labels, or mistakes in the mistakes app):
+    submitted (kept so for a revision), the time spent added, its version counted up as by
+    :func:`_count_change`, and the first time the expert's slot done (the lease ends). Whether
+    it was the first time."""
+    first_time = review.status == ReviewStatus.DRAFT
+    status = ReviewStatus.SUBMITTED if first_time else review.status
+    submitted_at = now if first_time else review.submitted_at
+    seconds = review.seconds_spent + max(0.0, min(float(seconds_spent), 24 * 3600.0))
+    # Finishing counts up the version too (see _count_change), in the same statement.
+    new_version = queries.finish_review(
+        cursor,
+        review_id=review.pk,
+        status=status,
+        submitted_at=submitted_at,
+        seconds_spent=seconds,
+        version=version,
+        now=now,
+    )
+    review.version = _counted(review, version, new_version)
+    review.status, review.submitted_at, review.seconds_spent = status, submitted_at, seconds
+    review.updated_at = now
+    if first_time:
+        queries.finish_slot(
+            cursor,
+            review_set_id=review.review_set_id,
+            image_id=review.image_id,
+            expert_id=review.expert_id,
+        )
+    return first_time
+
+
 @transaction.atomic
 def submit_review(
     *,
@@ -540,32 +596,11 @@ def submit_review(
             raise ValidationError(
                 f"Labels {missing} have no verdict yet: judge every label before submitting."
             )
-        first_time = review.status == ReviewStatus.DRAFT
-        status = ReviewStatus.SUBMITTED if first_time else review.status
-        submitted_at = now if first_time else review.submitted_at
-        seconds = review.seconds_spent + max(0.0, min(float(seconds_spent), 24 * 3600.0))
-        # Finishing counts up the version too (see _count_change), in the same statement.
-        new_version = queries.finish_review(
-            cursor,
-            review_id=review.pk,
-            status=status,
-            submitted_at=submitted_at,
-            seconds_spent=seconds,
-            version=version,
-            now=now,
+        first_time = mark_submitted(
+            cursor, review, seconds_spent=seconds_spent, version=version, now=now
         )
-        review.version = _counted(review, version, new_version)
-        review.status, review.submitted_at, review.seconds_spent = status, submitted_at, seconds
-        review.updated_at = now
         if change.changed:
             queries.upsert_verdicts(cursor, review_id=review.pk, verdicts=change.changed)
-        if first_time:
-            queries.finish_slot(
-                cursor,
-                review_set_id=review.review_set_id,
-                image_id=review.image_id,
-                expert_id=review.expert_id,
-            )
         submitted = _Event(
             "submit" if first_time else "resubmit",
             after={

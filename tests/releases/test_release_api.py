@@ -6,6 +6,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -299,3 +300,77 @@ def test_seeding_dry_run_writes_nothing():
         str(EXCERPT), "--release", "3.0.0", "--as-verdicts", "--dry-run"
     )
     assert not ReviewSet.objects.exists() and not Review.objects.exists()
+
+
+def test_seeding_writes_a_done_slot_a_submitted_review_and_an_import_event_per_image():
+    from annotator.catalogue import class_index_of_wnid
+    from annotator.models import ValImage
+    from reviews.models import ReviewEvent, Slot
+    from tests.factories import make_candidates
+
+    index_of = class_index_of_wnid()
+    proposed, unproposed = index_of["n01751748"], index_of["n01665541"]  # both label image 1
+    make_candidates(ValImage.objects.get(pk=1), {proposed: 3})
+    import_labels(str(EXCERPT), "--release", "3.0.0", "--as-verdicts")
+
+    system_user = get_user_model().objects.get(username="imported:human_accuracy_fixed.json")
+    assert not system_user.is_active and not system_user.has_usable_password()
+    review_set = ReviewSet.objects.get()
+    assert not review_set.is_active and review_set.image_count == 21
+    slots = list(Slot.objects.filter(review_set=review_set).order_by("position"))
+    numbers = [slot.image_id for slot in slots]
+    assert numbers == sorted(numbers) and len(numbers) == 21
+    assert [slot.position for slot in slots] == list(range(21))
+    assert {(slot.state, slot.expert_id, slot.number) for slot in slots} == {
+        ("done", system_user.pk, 0)
+    }
+    reviews = list(Review.objects.filter(review_set=review_set).order_by("pk"))
+    assert [review.image_id for review in reviews] == numbers
+    assert all(
+        review.status == "submitted"
+        and review.expert_id == system_user.pk
+        and review.started_at == review.submitted_at
+        and review.version == 1
+        for review in reviews
+    )
+    flagged = next(review for review in reviews if review.image_id == 64)  # flagged, no labels
+    assert flagged.problem_reasons == ["original_label"]
+    assert flagged.problem_note == "marked as problematic in the review server"
+    assert flagged.comment == (
+        "Imported from human_accuracy_fixed.json: flagged by vaishaal (vaishaal), marked "
+        "2019-03-29T22:48:36.956685+00:00, reviewed 2019-03-29T22:49:32.290916+00:00."
+    )
+    assert not flagged.verdicts.exists()
+    first = next(review for review in reviews if review.image_id == 1)
+    assert (first.problem_reasons, first.comment) == (
+        [],
+        "Imported from human_accuracy_fixed.json.",
+    )
+    added = dict(first.verdicts.values_list("label_id", "added"))
+    assert added[proposed] is False and added[unproposed] is True  # no model proposed it
+    events = list(ReviewEvent.objects.filter(review__review_set=review_set).order_by("pk"))
+    assert [event.review_id for event in events] == [review.pk for review in reviews]
+    assert {(e.action, e.actor_id, e.before, str(e.after)) for e in events} == {
+        ("import", system_user.pk, None, str({"source": "human_accuracy_fixed.json"}))
+    }
+
+
+def test_seeding_that_fails_while_writing_rows_writes_nothing(monkeypatch):
+    from django.db import DatabaseError
+
+    from releases.services import releases
+    from reviews.models import ReviewEvent, Slot
+
+    def fail_at_the_audit_trail(cursor, model, **rows):
+        if model is ReviewEvent:  # slots, reviews and verdicts are written by then
+            raise DatabaseError("disk full")
+        insert_rows(cursor, model, **rows)
+
+    insert_rows = releases.insert_rows
+    monkeypatch.setattr(releases, "insert_rows", fail_at_the_audit_trail)
+    with pytest.raises(DatabaseError, match="disk full"):
+        import_labels(str(EXCERPT), "--release", "3.0.0", "--as-verdicts")
+    assert not ReviewSet.objects.exists() and not Slot.objects.exists()
+    assert not Review.objects.exists() and not Verdict.objects.exists()
+    assert not ReviewEvent.objects.exists()
+    assert not get_user_model().objects.filter(username__startswith="imported:").exists()

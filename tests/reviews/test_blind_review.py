@@ -16,6 +16,9 @@ from rest_framework.authtoken.models import Token
 
 from agreement.selectors import panel_agreement
 from annotator.models import Candidate, ValImage
+from mistakes.models import Mistake, MistakeJudgment
+from mistakes.services.judging import submit_mistake_review
+from mistakes.services.mistake_reviews import open_mistake_review
 from releases.models import Release, ReleaseImage
 from releases.services.releases import consensus_label_file, cut_release
 from reviews.models import Review, ReviewSet
@@ -305,6 +308,17 @@ def tell_ben(images, ben, review_set, world: str) -> None:
         )
 
 
+def tell_ben_mistakes(ben, world: str) -> None:
+    """ben's judgments of the mistakes he submitted: one category and severity in world "a",
+    others in "b", with a note naming the world."""
+    category, severity = (
+        ("fine_grained", "major") if world == "a" else ("non_prototypical", "minor")
+    )
+    MistakeJudgment.objects.filter(review__expert=ben).update(
+        category=category, severity=severity, note=SECRET.format(f"judgment-{world}")
+    )
+
+
 def cut_interim_release(lead) -> None:
     """The lead's interim release 3.0.0, cut again from the consensus of the moment."""
     ReleaseImage.objects.filter(release__version="3.0.0").delete()
@@ -328,6 +342,22 @@ def test_no_url_tells_an_expert_another_experts_verdicts_flags_or_comments(
     make_release("1.0.0")
     make_release("2.0.0", problematic=(3,))
     make_model("resnet")
+    # A mistake review of one image: ben judged its mistake and submitted, ada holds it.
+    mistaken = make_model("alexnet", {int(first_image_of_each_class()[5]): 6})
+    mistake_review = open_mistake_review(
+        name="alexnet's mistakes",
+        release=Release.objects.get(version="1.0.0"),
+        classifiers=[mistaken],
+        created_by=lead,
+    )
+    bens_item = claim_next(review_set=mistake_review, expert=ben)
+    (mistake,) = Mistake.objects.filter(review_set=mistake_review)
+    submit_mistake_review(
+        review=bens_item,
+        expert=ben,
+        judgments={mistake.pk: {"category": "fine_grained", "severity": "major"}},
+    )
+    mistake_item = claim_next(review_set=mistake_review, expert=ada)
     answer(ada, first_image_of_each_class()[0], 0)
     Token.objects.create(user=ada)
     BlindTask.objects.create(
@@ -338,6 +368,9 @@ def test_no_url_tells_an_expert_another_experts_verdicts_flags_or_comments(
         "candidate": Candidate.objects.filter(image=held.image).first().pk,
         "review_set": review_set.pk,
         "review": held.pk,
+        "mistake_review": mistake_review.pk,
+        "mistake_item": mistake_item.pk,
+        "mistake": mistake.pk,
         "expert": ada.pk,
     }
     numbers = [image.pk for image in images]
@@ -346,6 +379,7 @@ def test_no_url_tells_an_expert_another_experts_verdicts_flags_or_comments(
     walks = {}
     for world in ("a", "b"):
         tell_ben(images, ben, review_set, world)
+        tell_ben_mistakes(ben, world)
         cut_interim_release(lead)
         walks[world] = walk(client, values, numbers)
 
@@ -364,5 +398,6 @@ def test_no_url_tells_an_expert_another_experts_verdicts_flags_or_comments(
     lead_walks = {}
     for world in ("a", "b"):
         tell_ben(images, ben, review_set, world)
+        tell_ben_mistakes(ben, world)
         lead_walks[world] = walk(client, values, numbers)
     assert any(lead_walks["a"][url] != lead_walks["b"][url] for url in lead_walks["a"])
